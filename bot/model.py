@@ -1,0 +1,211 @@
+"""The platform-neutral domain model: what an issue is, what was posted where, and what readers said.
+
+Plain dataclasses with no I/O: the parsers produce them, storage persists them, adapters render them.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class Platform(enum.StrEnum):
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+def _normalise_for_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[\W_]+", " ", text)
+    return " ".join(text.split())
+
+
+def item_key(title: str, url: str | None) -> str:
+    """A key that survives re-ingestion: the link when the item has one, else its normalised title.
+
+    Typos fixed in a blurb keep the key (and so the votes); a different link or title is a different item.
+    """
+    basis = f"url:{url.strip()}" if url else f"title:{_normalise_for_key(title)}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Item:
+    title: str
+    url: str | None = None
+    blurb: str = ""
+    sponsored: bool = False
+    position: int = 0
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = item_key(self.title, self.url)
+
+
+@dataclass(slots=True)
+class Section:
+    title: str | None
+    position: int = 0
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Issue:
+    title: str
+    number: int | None = None
+    subtitle: str | None = None
+    intro: str | None = None
+    published_on: date | None = None
+    source: str | None = None
+    sections: list[Section] = field(default_factory=list)
+
+    def renumber(self) -> None:
+        """Set positions from the order, drop empty sections, and make item keys unique in the issue.
+
+        A newsletter may list the same link twice (an event under two regions); the second one gets a
+        suffixed key so that each message can be voted on separately.
+        """
+        self.sections = [s for s in self.sections if s.items]
+        seen: set[str] = set()
+        for s_pos, section in enumerate(self.sections):
+            section.position = s_pos
+            for i_pos, item in enumerate(section.items):
+                item.position = i_pos
+                base, n = item.key, 1
+                while item.key in seen:
+                    n += 1
+                    item.key = f"{base}-{n}"
+                seen.add(item.key)
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    def item_by_key(self, key: str) -> Item | None:
+        return next((item for item in self.items if item.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A configured destination: a name people use on the command line, and where it is on its platform."""
+
+    name: str
+    platform: Platform
+    id: str
+    guild_id: str | None = None  # Slack team id or Discord guild id, where known
+
+
+class MessageKind(enum.StrEnum):
+    HEADER = "header"
+    SECTION = "section"
+    ITEM = "item"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStep:
+    """One message of a post, named so that a resumed post can tell what it already sent."""
+
+    kind: MessageKind
+    section_position: int | None = None
+    item_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind is MessageKind.HEADER:
+            return "header"
+        if self.kind is MessageKind.SECTION:
+            return f"section:{self.section_position}"
+        return f"item:{self.section_position}:{self.item_key}"
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """Where a message landed: its platform id, and the thread its replies go to (if it opened one)."""
+
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(slots=True)
+class DeliveredMessage:
+    """A row of the delivery journal: the step, and once the platform accepted it, where it landed."""
+
+    step: DeliveryStep
+    posted: PostedMessage | None = None
+    attempts: int = 0
+
+
+class DeliveryState(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What of one issue was posted to one channel."""
+
+    issue_number: int
+    channel: Channel
+    state: DeliveryState = DeliveryState.IN_PROGRESS
+    messages: dict[str, DeliveredMessage] = field(default_factory=dict)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    error: str | None = None
+
+    def posted(self, step: DeliveryStep) -> PostedMessage | None:
+        entry = self.messages.get(step.key)
+        return entry.posted if entry else None
+
+
+@dataclass(frozen=True, slots=True)
+class Voter:
+    platform: Platform
+    user_id: str
+    workspace_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    issue_number: int
+    item_key: str
+    platform: Platform
+    user_id: str
+    emoji: str
+    channel_id: str = ""
+
+
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FEATURED = "featured"
+
+
+@dataclass(frozen=True, slots=True)
+class Supporter:
+    platform: Platform
+    user_id: str
+    workspace_id: str | None = None
+    channel_id: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Suggestion:
+    url: str
+    note: str | None
+    submitted_by: Supporter
+    status: SuggestionStatus = SuggestionStatus.PENDING
+    supporters: list[Supporter] = field(default_factory=list)
+    title: str | None = None
+    section: str | None = None
+    featured_in: int | None = None
+    created_at: datetime | None = None
+    id: int | None = None

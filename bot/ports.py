@@ -1,0 +1,234 @@
+"""The small interfaces through which the core reaches the outside world.
+
+Adapters implement :class:`ChatPlatform`; ``storage`` implements :class:`UnitOfWork`; the composition root
+(``adapters.bootstrap``) wires real or test parts together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.messages import OutgoingMessage
+from bot.model import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    DeliveryStep,
+    Issue,
+    Platform,
+    PostedMessage,
+    Suggestion,
+    SuggestionStatus,
+    Supporter,
+    Vote,
+)
+
+# ---------------------------------------------------------------------------------------------- chat
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """The users who reacted to one message with one emoji, as the platform reports it now."""
+
+    emoji: str
+    user_ids: tuple[str, ...]
+
+
+class PlatformError(Exception):
+    """A platform refused or failed a request. ``permanent`` errors will not go away by retrying."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class ChatPlatform(Protocol):
+    """Post messages and threads to one chat platform, and read back reactions.
+
+    ``send`` posts a header or section message at the top of ``channel`` (``thread`` is None) or an item
+    message into the thread a section message opened. A section message's :class:`PostedMessage` carries
+    the ``thread_id`` its items go to. ``delivery_key`` is unique per message of a post and stable across
+    retries: adapters attach it to the message (Slack metadata, Discord nonce) so that ``find_sent`` can
+    tell whether a message whose acknowledgement was lost did in fact land.
+    """
+
+    platform: Platform
+
+    async def send(
+        self,
+        channel: Channel,
+        message: OutgoingMessage,
+        *,
+        thread: PostedMessage | None,
+        delivery_key: str,
+    ) -> PostedMessage: ...
+
+    async def find_sent(
+        self, channel: Channel, delivery_key: str, *, thread: PostedMessage | None
+    ) -> PostedMessage | None: ...
+
+    async def read_reactions(self, channel: Channel, message_id: str) -> Sequence[Reaction]: ...
+
+
+# ---------------------------------------------------------------------------------------------- storage
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSummary:
+    number: int
+    title: str
+    published_on: object | None
+    section_count: int
+    item_count: int
+    ingested_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedMessage:
+    """What a platform message id stands for in the delivery journal."""
+
+    issue_number: int
+    channel: Channel
+    step: DeliveryStep
+
+
+@dataclass(frozen=True, slots=True)
+class SavedIssue:
+    number: int
+    created: bool
+    items_kept: int
+    items_added: int
+    items_removed: int
+
+
+class IssueRepository(Protocol):
+    async def get(self, number: int) -> Issue | None: ...
+
+    async def save(self, issue: Issue, *, now: datetime) -> SavedIssue:
+        """Insert the issue, or update it in place: items matched by key keep their votes."""
+        ...
+
+    async def summaries(self) -> list[IssueSummary]: ...
+
+    async def latest_number(self) -> int | None: ...
+
+    async def number_featuring(self, canonical_url: str) -> int | None:
+        """The earliest issue that has an item linking to ``canonical_url``."""
+        ...
+
+
+class DeliveryRepository(Protocol):
+    async def get(self, issue_number: int, channel: Channel) -> Delivery | None: ...
+
+    async def begin(self, issue_number: int, channel: Channel, *, now: datetime) -> Delivery:
+        """The delivery of this issue to this channel, created in progress if there is none yet."""
+        ...
+
+    async def record_attempt(self, delivery: Delivery, step: DeliveryStep) -> None:
+        """Journal that ``step`` is about to be sent (before the platform call)."""
+        ...
+
+    async def record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
+        """Journal where ``step`` landed (after the platform accepted it)."""
+        ...
+
+    async def finish(
+        self, delivery: Delivery, state: DeliveryState, *, now: datetime, error: str | None = None
+    ) -> None: ...
+
+    async def locate(self, platform: Platform, channel_id: str, message_id: str) -> LocatedMessage | None: ...
+
+    async def item_messages(
+        self, platform: Platform, *, since: datetime | None = None
+    ) -> list[tuple[LocatedMessage, str]]:
+        """Item messages posted on ``platform`` (with their message ids), newest deliveries first."""
+        ...
+
+    async def all(self) -> list[Delivery]: ...
+
+
+class VoteRepository(Protocol):
+    async def add(self, vote: Vote, *, now: datetime) -> bool:
+        """Store the vote; False when that user already gave that emoji to that item."""
+        ...
+
+    async def remove(self, vote: Vote) -> bool: ...
+
+    async def for_issue(self, issue_number: int) -> list[Vote]: ...
+
+    async def for_item(self, issue_number: int, item_key: str, platform: Platform) -> list[Vote]: ...
+
+
+class EventLog(Protocol):
+    async def first_time(self, source: str, event_id: str, *, now: datetime) -> bool:
+        """Record a platform event id; False when it was seen before (a redelivery)."""
+        ...
+
+
+class SuggestionRepository(Protocol):
+    async def by_url(self, canonical_url: str) -> Suggestion | None: ...
+
+    async def get(self, suggestion_id: int) -> Suggestion | None: ...
+
+    async def add(self, suggestion: Suggestion) -> Suggestion: ...
+
+    async def add_supporter(self, suggestion_id: int, supporter: Supporter) -> bool:
+        """False when that user already supports it."""
+        ...
+
+    async def list(self, status: SuggestionStatus | None = None) -> list[Suggestion]: ...
+
+    async def set_status(
+        self, suggestion_id: int, status: SuggestionStatus, *, featured_in: int | None = None
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work: nothing is stored unless ``commit`` is awaited before the block ends."""
+
+    issues: IssueRepository
+    deliveries: DeliveryRepository
+    votes: VoteRepository
+    events: EventLog
+    suggestions: SuggestionRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# ---------------------------------------------------------------------------------------------- time
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        import asyncio
+
+        await asyncio.sleep(seconds)
