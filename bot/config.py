@@ -1,0 +1,308 @@
+"""Configuration: a YAML file validated by pydantic, with ``${ENV}`` interpolation for secrets.
+
+Secrets are held as :class:`pydantic.SecretStr`, so printing or logging a config never shows them, and an
+error message names the key that is wrong, never the value that was in it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import time as time_of_day
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from croniter import croniter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.emoji import normalise_emoji
+from bot.model import Channel, Platform
+
+CONFIG_ENV_VAR = "DIGESTBOT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and why, without secret values."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Strict):
+    url: str = "sqlite:///digestbot.db"
+
+
+class AdminsConfig(_Strict):
+    slack: tuple[str, ...] = ()
+    discord: tuple[str, ...] = ()
+
+
+class HttpConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=0, le=65535)
+
+
+class SlackConfig(_Strict):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+    http: HttpConfig = HttpConfig()
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+    @field_validator("bot_token", "signing_secret", "app_token", "client_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        _require_http_url(value)
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def enabled(self) -> bool:
+        return self.bot_token is not None or self.client_id is not None
+
+
+class DiscordConfig(_Strict):
+    token: SecretStr | None = None
+    api_url: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+    sync_commands: bool = True
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_has_no_trailing_slash(cls, value: str) -> str:
+        _require_http_url(value)
+        return value.rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None
+
+
+class WeeklySchedule(_Strict):
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    time: time_of_day
+    timezone: str = "UTC"
+
+    @field_validator("weekday", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _require_zone(value)
+
+
+class CronSchedule(_Strict):
+    cron: str
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"not a valid cron expression: {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _require_zone(value)
+
+
+Schedule = WeeklySchedule | CronSchedule
+
+
+class ChannelConfig(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
+    platform: Platform
+    id: str = ""
+    guild: str | None = None
+    schedule: Schedule | None = None
+
+    @model_validator(mode="after")
+    def _id_required_on_chat_platforms(self) -> ChannelConfig:
+        if self.platform is not Platform.CONSOLE and not self.id:
+            raise ValueError(f"channel {self.name!r} needs the {self.platform.value} channel id")
+        return self
+
+    def to_channel(self) -> Channel:
+        return Channel(name=self.name, platform=self.platform, id=self.id or self.name, guild_id=self.guild)
+
+
+class VotesConfig(_Strict):
+    """Which reactions count as votes and what each weighs. Empty: every emoji counts once."""
+
+    emoji: dict[str, float] = Field(default_factory=dict)
+    count_sponsored: bool = False
+
+    @field_validator("emoji")
+    @classmethod
+    def _normalise(cls, value: dict[str, float]) -> dict[str, float]:
+        return {normalise_emoji(str(name)): weight for name, weight in value.items()}
+
+    def weight(self, emoji: str) -> float | None:
+        """The weight of a normalised emoji, or None when it does not count."""
+        if not self.emoji:
+            return 1.0
+        return self.emoji.get(emoji)
+
+
+class SourceConfig(_Strict):
+    feed: str | None = None
+    folder: str | None = None
+    poll_minutes: int = Field(default=30, ge=1)
+
+
+class Config(_Strict):
+    database: DatabaseConfig = DatabaseConfig()
+    admins: AdminsConfig = AdminsConfig()
+    slack: SlackConfig = SlackConfig()
+    discord: DiscordConfig = DiscordConfig()
+    votes: VotesConfig = VotesConfig()
+    source: SourceConfig = SourceConfig()
+    grace_hours: float = Field(default=12.0, ge=0)
+    channels: tuple[ChannelConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _channel_names_unique(self) -> Config:
+        names = [c.name for c in self.channels]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
+        return self
+
+    def channel(self, name: str) -> ChannelConfig:
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        known = ", ".join(c.name for c in self.channels) or "none configured"
+        raise ConfigError(f"no channel named {name!r} (channels: {known})")
+
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "database": {"url": "sqlite:///digestbot.db"},
+    "channels": [{"name": "console", "platform": "console"}],
+}
+
+_ENV_PATTERN = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def interpolate(value: Any, environ: Mapping[str, str], path: str = "") -> Any:
+    """Replace ``${NAME}`` and ``${NAME:-default}`` in every string of a parsed YAML document."""
+    if isinstance(value, dict):
+        return {key: interpolate(item, environ, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, environ, f"{path}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group("name"), match.group("default")
+        if name in environ:
+            return environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{path}: environment variable {name} is not set")
+
+    return _ENV_PATTERN.sub(substitute, value)
+
+
+def parse_config(document: Any, environ: Mapping[str, str] | None = None, *, origin: str = "config") -> Config:
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{origin}: expected a mapping of settings at the top level")
+    resolved = interpolate(document, os.environ if environ is None else environ)
+    try:
+        return Config.model_validate(resolved)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-")))
+        where = re.sub(r"\.(WeeklySchedule|CronSchedule)", "", where)
+        message = first["msg"].removeprefix("Value error, ")
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise ConfigError(f"{origin}: {where or 'config'}: {message}{more}") from None
+
+
+def resolve_config_path(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """``--config``, else ``$DIGESTBOT_CONFIG``, else ``./config.yaml`` if present, else the built-in default."""
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV_VAR):
+        return Path(environ[CONFIG_ENV_VAR])
+    if DEFAULT_CONFIG_PATH.is_file():
+        return DEFAULT_CONFIG_PATH
+    return None
+
+
+def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    path = resolve_config_path(explicit, environ)
+    if path is None:
+        return parse_config(DEFAULT_CONFIG, environ, origin="built-in default config")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.__class__.__name__}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return parse_config(document, environ, origin=str(path))
+
+
+def _require_http_url(value: str) -> None:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+
+
+def _require_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA timezone {value!r}") from None
+    return value
+
+
+__all__ = [
+    "WEEKDAYS",
+    "ChannelConfig",
+    "Config",
+    "ConfigError",
+    "CronSchedule",
+    "Schedule",
+    "WeeklySchedule",
+    "load_config",
+    "parse_config",
+]
