@@ -1,0 +1,1 @@
+"""Local emulators of external services (Slack, ...) for end-to-end tests and benchmarks."""
