@@ -94,6 +94,8 @@ __all__ = [
     "SocketAck",
     "StoredMessage",
     "User",
+    "sign_request",
+    "validate_blocks",
 ]
 
 # Slack's published tiers, per minute (Tier 1 = 1+, Tier 2 = 20+, Tier 3 = 50+, Tier 4 = 100+).
