@@ -19,8 +19,10 @@ from croniter import croniter
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     SecretStr,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -64,6 +66,9 @@ class SlackConfig(_Strict):
     http: HttpConfig = HttpConfig()
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    # chat.postMessage pacing per channel: Slack allows about one message a second with short bursts.
+    messages_per_second: float = Field(default=1.0, gt=0)
+    burst: int = Field(default=3, ge=1)
 
     @field_validator("bot_token", "signing_secret", "app_token", "client_secret", mode="before")
     @classmethod
@@ -136,7 +141,16 @@ class CronSchedule(_Strict):
         return _require_zone(value)
 
 
-Schedule = WeeklySchedule | CronSchedule
+def _schedule_kind(value: Any) -> str:
+    if isinstance(value, CronSchedule) or (isinstance(value, dict) and "cron" in value):
+        return "cron"
+    return "weekly"
+
+
+Schedule = Annotated[
+    Annotated[WeeklySchedule, Tag("weekly")] | Annotated[CronSchedule, Tag("cron")],
+    Discriminator(_schedule_kind),
+]
 
 
 class ChannelConfig(_Strict):
@@ -217,7 +231,10 @@ _ENV_PATTERN = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default
 def interpolate(value: Any, environ: Mapping[str, str], path: str = "") -> Any:
     """Replace ``${NAME}`` and ``${NAME:-default}`` in every string of a parsed YAML document."""
     if isinstance(value, dict):
-        return {key: interpolate(item, environ, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+        return {
+            key: interpolate(item, environ, f"{path}.{key}" if path else str(key))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [interpolate(item, environ, f"{path}[{index}]") for index, item in enumerate(value)]
     if not isinstance(value, str):
@@ -234,7 +251,9 @@ def interpolate(value: Any, environ: Mapping[str, str], path: str = "") -> Any:
     return _ENV_PATTERN.sub(substitute, value)
 
 
-def parse_config(document: Any, environ: Mapping[str, str] | None = None, *, origin: str = "config") -> Config:
+def parse_config(
+    document: Any, environ: Mapping[str, str] | None = None, *, origin: str = "config"
+) -> Config:
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -244,15 +263,17 @@ def parse_config(document: Any, environ: Mapping[str, str] | None = None, *, ori
         return Config.model_validate(resolved)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-")))
-        where = re.sub(r"\.(WeeklySchedule|CronSchedule)", "", where)
+        where = ".".join(
+            str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-"))
+        )
+        where = re.sub(r"\.(weekly|cron)(?=\.|$)", "", where, count=1) if "schedule" in where else where
         message = first["msg"].removeprefix("Value error, ")
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
         raise ConfigError(f"{origin}: {where or 'config'}: {message}{more}") from None
 
 
 def resolve_config_path(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:
-    """``--config``, else ``$DIGESTBOT_CONFIG``, else ``./config.yaml`` if present, else the built-in default."""
+    """``--config``, else ``$DIGESTBOT_CONFIG``, else ``./config.yaml`` if present, else the built-in one."""
     environ = os.environ if environ is None else environ
     if explicit is not None:
         return explicit

@@ -28,9 +28,15 @@ def truncate_at_sentence(text: str, limit: int, *, more: str = "") -> str:
     return cut.rstrip(" ,;:-") + ELLIPSIS + suffix
 
 
+def _is_salutation(paragraph: str) -> bool:
+    """ "Hey folks," or "Until next week!": a greeting or sign-off line, not worth a preview."""
+    return len(paragraph.split()) <= 4 and paragraph.rstrip().endswith((",", "!", ":"))
+
+
 def first_paragraph(text: str | None, limit: int) -> str:
-    """The opening paragraph of a text, cut at a sentence to fit ``limit``."""
+    """The opening paragraph of a text (past a greeting line), cut at a sentence to fit ``limit``."""
     if not text:
         return ""
-    paragraph = text.strip().split("\n\n", 1)[0].strip()
-    return truncate_at_sentence(paragraph, limit)
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    content = [p for p in paragraphs if not _is_salutation(p)] or paragraphs
+    return truncate_at_sentence(" ".join(content[0].split()), limit)

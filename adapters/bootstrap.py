@@ -1,0 +1,113 @@
+"""The composition root: the one place that wires configuration, storage, platforms and core services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.console_channel import ConsolePlatform
+from bot.commands import DigestCommands, PostRequest
+from bot.config import Config, ConfigError
+from bot.model import Channel, Platform
+from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
+from bot.posting import Poster, RetryPolicy
+from bot.suggestions import SuggestionService
+from bot.votes import VoteService
+from storage.database import create_engine, upgrade
+from storage.unit_of_work import make_uow_factory
+
+log = logging.getLogger(__name__)
+
+PlatformFactory = Callable[["Application"], ChatPlatform]
+
+
+@dataclass
+class Application:
+    config: Config
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    votes: VoteService
+    suggestions: SuggestionService
+    platform_factories: Mapping[Platform, PlatformFactory]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    _platforms: dict[Platform, ChatPlatform] = field(default_factory=dict)
+    request_post: PostRequest | None = None
+
+    def platform(self, which: Platform) -> ChatPlatform:
+        if which not in self._platforms:
+            factory = self.platform_factories.get(which)
+            if factory is None:
+                raise ConfigError(f"the {which.value} adapter is not available in this build")
+            self._platforms[which] = factory(self)
+        return self._platforms[which]
+
+    def use_platform(self, platform: ChatPlatform) -> None:
+        self._platforms[platform.platform] = platform
+
+    def poster(self, channel: Channel) -> Poster:
+        return Poster(self.uow_factory, self.platform(channel.platform), self.clock, retry=self.retry)
+
+    def commands(self, request_post: PostRequest | None = None) -> DigestCommands:
+        return DigestCommands(
+            self.uow_factory, self.votes, self.suggestions, request_post or self.request_post
+        )
+
+    def channels(self, names: tuple[str, ...] = ()) -> list[Channel]:
+        if names:
+            return [self.config.channel(name).to_channel() for name in names]
+        return [c.to_channel() for c in self.config.channels]
+
+    async def aclose(self) -> None:
+        for platform in self._platforms.values():
+            close = getattr(platform, "aclose", None)
+            if close is not None:
+                await close()
+        await self.engine.dispose()
+
+
+def default_platform_factories() -> dict[Platform, PlatformFactory]:
+    factories: dict[Platform, PlatformFactory] = {Platform.CONSOLE: lambda app: ConsolePlatform()}
+    try:
+        from adapters.slack_platform import make_slack_platform
+    except ImportError:
+        pass
+    else:
+        factories[Platform.SLACK] = make_slack_platform
+    try:
+        from adapters.discord_platform import make_discord_platform
+    except ImportError:
+        pass
+    else:
+        factories[Platform.DISCORD] = make_discord_platform
+    return factories
+
+
+async def bootstrap(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    platform_factories: Mapping[Platform, PlatformFactory] | None = None,
+    migrate: bool = True,
+    **overrides: Any,
+) -> Application:
+    """Build the application; migrations are applied first so every command sees the current schema."""
+    if migrate:
+        await upgrade(config.database.url)
+    engine = create_engine(config.database.url)
+    uow_factory = make_uow_factory(engine)
+    clock = clock or SystemClock()
+    return Application(
+        config=config,
+        engine=engine,
+        uow_factory=uow_factory,
+        clock=clock,
+        votes=VoteService(uow_factory, clock, config.votes),
+        suggestions=SuggestionService(uow_factory, clock),
+        platform_factories=platform_factories or default_platform_factories(),
+        **overrides,
+    )

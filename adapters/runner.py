@@ -1,0 +1,84 @@
+"""``digestbot run``: every configured platform listening at once, until stopped.
+
+With only the console channel the bot ends at the end of standard input; with Slack or Discord it runs
+until SIGINT/SIGTERM, and first recovers the votes given while it was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from adapters.bootstrap import Application
+from adapters.console_channel import ConsolePlatform, ConsoleSession
+from bot.model import Platform
+
+log = logging.getLogger(__name__)
+
+
+async def reconcile_on_start(app: Application, platform: Platform) -> None:
+    try:
+        report = await app.votes.reconcile(app.platform(platform))
+    except Exception as error:  # the bot keeps serving even if the catch-up read fails
+        log.warning("%s: could not recover votes given while down: %s", platform.value, error)
+        return
+    if report.added or report.removed:
+        log.info("%s: recovered %d votes, withdrew %d", platform.value, report.added, report.removed)
+
+
+async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    channels = app.channels()
+    platforms = {c.platform for c in channels}
+    services: list[object] = []
+    background: list[asyncio.Task[None]] = []
+
+    if Platform.SLACK in platforms or app.config.slack.enabled:
+        from adapters.slack_app import SlackRuntime
+
+        slack = SlackRuntime(app)
+        await slack.start()
+        services.append(slack)
+        background.append(asyncio.create_task(reconcile_on_start(app, Platform.SLACK)))
+    if Platform.DISCORD in platforms:
+        from adapters.discord_runtime import DiscordRuntime
+
+        discord_runtime = DiscordRuntime(app)
+        await discord_runtime.start()
+        services.append(discord_runtime)
+
+    console_channels = [c for c in channels if c.platform is Platform.CONSOLE]
+    console_task: asyncio.Task[None] | None = None
+    if console_channels:
+        platform = app.platform(Platform.CONSOLE)
+        assert isinstance(platform, ConsolePlatform)
+        session = ConsoleSession(
+            console_channels[0], platform, app.uow_factory, app.votes, app.suggestions, app.commands()
+        )
+        platform.console.print("digestbot is listening on the console. Type help for commands; Ctrl-D ends.")
+        console_task = asyncio.create_task(session.run(), name="console")
+        if not services:
+            console_task.add_done_callback(lambda _: stop.set())
+    if not services and console_task is None:
+        log.warning("no channel to listen on: configure a channel under channels:")
+        return
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        for task in [*background, *([console_task] if console_task else [])]:
+            task.cancel()
+        for service in services:
+            await service.stop()  # type: ignore[attr-defined]
+        if console_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await console_task

@@ -1,0 +1,112 @@
+"""Test doubles of the core's ports that are not worth a real service: a chat platform in memory and a
+clock that does not sleep. Storage in tests is always a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.messages import OutgoingMessage
+from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section
+from bot.ports import PlatformError, Reaction
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+
+@dataclass
+class SentMessage:
+    channel: Channel
+    message: OutgoingMessage
+    thread: PostedMessage | None
+    delivery_key: str
+    posted: PostedMessage
+
+
+@dataclass
+class FakePlatform:
+    """A chat platform in memory. ``fail_after_accept`` steps land but raise, like a lost response."""
+
+    platform: Platform = Platform.SLACK
+    sent: list[SentMessage] = field(default_factory=list)
+    reactions: dict[str, list[Reaction]] = field(default_factory=dict)
+    fail_after_accept: set[int] = field(default_factory=set)  # 1-based send numbers
+    fail_before_accept: set[int] = field(default_factory=set)
+    permanent_failure_at: int | None = None
+    crash_at: int | None = None  # raise KeyboardInterrupt-like BaseException to simulate a killed process
+    calls: int = 0
+
+    async def send(
+        self, channel: Channel, message: OutgoingMessage, *, thread: PostedMessage | None, delivery_key: str
+    ) -> PostedMessage:
+        self.calls += 1
+        if self.crash_at == self.calls:
+            raise ProcessKilled
+        if self.permanent_failure_at == self.calls:
+            raise PlatformError("channel_not_found", permanent=True)
+        if self.calls in self.fail_before_accept:
+            raise PlatformError("temporary failure before accept")
+        message_id = f"m{len(self.sent) + 1}"
+        is_section = type(message).__name__ == "SectionMessage"
+        posted = PostedMessage(message_id, thread_id=message_id if is_section else None)
+        self.sent.append(SentMessage(channel, message, thread, delivery_key, posted))
+        if self.calls in self.fail_after_accept:
+            raise PlatformError("connection reset after the platform accepted the message")
+        return posted
+
+    async def find_sent(
+        self, channel: Channel, delivery_key: str, *, thread: PostedMessage | None
+    ) -> PostedMessage | None:
+        for sent in self.sent:
+            if sent.delivery_key == delivery_key:
+                return sent.posted
+        return None
+
+    async def read_reactions(self, channel: Channel, message_id: str) -> Sequence[Reaction]:
+        return self.reactions.get(message_id, [])
+
+    def keys(self) -> list[str]:
+        return [s.delivery_key for s in self.sent]
+
+
+class ProcessKilled(BaseException):
+    """Stands for the process dying mid-post: not an Exception, so nothing in the core catches it."""
+
+
+def small_issue(number: int = 7) -> Issue:
+    issue = Issue(
+        title=f"Test Weekly #{number}",
+        number=number,
+        subtitle="A subtitle",
+        intro="Hello readers.",
+        sections=[
+            Section(
+                None,
+                items=[
+                    Item("Lead story", "https://example.com/lead", "The lead."),
+                    Item("Sponsor", "https://sponsor.example/x", "Buy things.", sponsored=True),
+                ],
+            ),
+            Section(
+                "Papers",
+                items=[
+                    Item("Paper one", "https://arxiv.org/abs/1", "Abstract one."),
+                    Item("Paper two", "https://arxiv.org/abs/2", "Abstract two.\n\nSecond paragraph."),
+                    Item("Paper three", None, "No link."),
+                ],
+            ),
+        ],
+    )
+    issue.renumber()
+    return issue

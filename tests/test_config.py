@@ -1,0 +1,138 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, CronSchedule, WeeklySchedule, load_config, parse_config
+from bot.emoji import normalise_emoji
+from bot.model import Platform
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_loads_without_any_environment():
+    config = load_config(ROOT / "config.example.yaml", environ={})
+    assert [c.name for c in config.channels] == ["console"]
+    assert config.database.url == "sqlite:///digestbot.db"
+    assert not config.slack.enabled
+    assert not config.discord.enabled
+    assert config.votes.weight(normalise_emoji("🔥")) == 2
+
+
+def test_built_in_default_is_sqlite_and_console(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, environ={})
+    assert config.database.url.startswith("sqlite:///")
+    assert config.channel("console").platform is Platform.CONSOLE
+
+
+def test_config_path_precedence(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text("database: {url: 'sqlite:///local.db'}\n")
+    env_file = tmp_path / "env.yaml"
+    env_file.write_text("database: {url: 'sqlite:///env.db'}\n")
+    flag_file = tmp_path / "flag.yaml"
+    flag_file.write_text("database: {url: 'sqlite:///flag.db'}\n")
+    env = {"DIGESTBOT_CONFIG": str(env_file)}
+    assert load_config(flag_file, environ=env).database.url == "sqlite:///flag.db"
+    assert load_config(None, environ=env).database.url == "sqlite:///env.db"
+    assert load_config(None, environ={}).database.url == "sqlite:///local.db"
+
+
+def test_secrets_come_from_the_environment_and_never_show():
+    config = parse_config(
+        {"slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "${SIGNING:-fallback-secret}"}},
+        {"SLACK_BOT_TOKEN": "xoxb-very-secret-value"},
+    )
+    assert config.slack.bot_token is not None
+    assert config.slack.bot_token.get_secret_value() == "xoxb-very-secret-value"
+    assert config.slack.signing_secret is not None
+    assert config.slack.signing_secret.get_secret_value() == "fallback-secret"
+    assert "xoxb-very-secret-value" not in repr(config)
+    assert "xoxb-very-secret-value" not in str(config.model_dump())
+
+
+def test_missing_environment_variable_names_the_key_and_variable():
+    with pytest.raises(
+        ConfigError, match=r"slack\.bot_token: environment variable SLACK_BOT_TOKEN is not set"
+    ):
+        parse_config({"slack": {"bot_token": "${SLACK_BOT_TOKEN}"}}, {})
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"databse": {}}, "databse: Extra inputs are not permitted"),
+        ({"slack": {"http": {"port": 99999}}}, "slack.http.port"),
+        ({"slack": {"api_url": "ftp://nope"}}, "slack.api_url: must be an http(s) URL"),
+        ({"channels": [{"name": "x", "platform": "irc"}]}, "channels.0.platform"),
+        ({"channels": [{"name": "x", "platform": "slack"}]}, "channel 'x' needs the slack channel id"),
+        (
+            {"channels": [{"name": "a", "platform": "console"}, {"name": "a", "platform": "console"}]},
+            "channel names must be unique, repeated: a",
+        ),
+        (
+            {"channels": [{"name": "x", "platform": "console", "schedule": {"cron": "61 * * * *"}}]},
+            "channels.0.schedule.cron: not a valid cron expression",
+        ),
+        (
+            {
+                "channels": [
+                    {
+                        "name": "x",
+                        "platform": "console",
+                        "schedule": {"weekday": "monday", "time": "09:00", "timezone": "Mars/Olympus"},
+                    }
+                ]
+            },
+            "unknown IANA timezone 'Mars/Olympus'",
+        ),
+    ],
+)
+def test_bad_values_are_reported_with_their_key(document, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document, {})
+    assert message in str(caught.value)
+
+
+def test_secret_value_is_not_echoed_in_a_validation_error():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"slack": {"bot_token": ["xoxb-leaky-secret"]}}, {})
+    assert "xoxb-leaky-secret" not in str(caught.value)
+    assert "slack.bot_token" in str(caught.value)
+
+
+def test_schedules_weekly_and_cron():
+    config = parse_config(
+        {
+            "channels": [
+                {"name": "a", "platform": "console", "schedule": {"weekday": "Monday", "time": "09:00"}},
+                {
+                    "name": "b",
+                    "platform": "console",
+                    "schedule": {"cron": "0 9 * * MON", "timezone": "Europe/Berlin"},
+                },
+            ]
+        },
+        {},
+    )
+    assert isinstance(config.channel("a").schedule, WeeklySchedule)
+    assert isinstance(config.channel("b").schedule, CronSchedule)
+
+
+def test_unreadable_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml", environ={})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("channels: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML at line"):
+        load_config(bad, environ={})
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(listy, environ={})
+
+
+def test_unknown_channel_lists_the_known_ones():
+    config = parse_config({"channels": [{"name": "console", "platform": "console"}]}, {})
+    with pytest.raises(ConfigError, match=r"no channel named 'slack' \(channels: console\)"):
+        config.channel("slack")
