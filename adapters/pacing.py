@@ -1,0 +1,54 @@
+"""Per-channel pacing, so that a post goes out at the platform's rate instead of into its 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+
+class TokenBucket:
+    """``rate`` sends a second on average, ``burst`` at once; ``acquire`` waits for a token."""
+
+    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = float(burst)
+        self._tokens = float(burst)
+        self._clock = clock
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self) -> float:
+        """Take a token, waiting as long as needed; returns the seconds waited."""
+        waited = 0.0
+        async with self._lock:
+            self._refill()
+            while self._tokens < 1:
+                delay = (1 - self._tokens) / self.rate
+                await asyncio.sleep(delay)
+                waited += delay
+                self._refill()
+            self._tokens -= 1
+        return waited
+
+    def drain(self) -> None:
+        """The platform said slow down (429): start again from an empty bucket."""
+        self._refill()
+        self._tokens = 0.0
+
+
+class ChannelPacer:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def bucket(self, channel_id: str) -> TokenBucket:
+        if channel_id not in self._buckets:
+            self._buckets[channel_id] = TokenBucket(self.rate, self.burst)
+        return self._buckets[channel_id]

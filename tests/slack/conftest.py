@@ -1,0 +1,95 @@
+"""A running digestbot (HTTP mode) wired to a local Slack emulator, on a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.bootstrap import Application, bootstrap
+from adapters.slack_app import SlackRuntime
+from bot.config import parse_config
+from bot.ingest import parse_file
+from bot.model import Channel
+from bot.posting import PostReport, post_to_channels
+from tests.emulators.slack_emulator import SlackEmulator, User
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deep-learning-weekly-195.txt"
+ADMIN = "U0ADMIN001"
+
+
+@dataclass
+class SlackWorld:
+    emu: SlackEmulator
+    app: Application
+    runtime: SlackRuntime
+    channel_id: str
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.port}/slack/events"
+
+    @property
+    def channel(self) -> Channel:
+        return self.app.config.channel("newsletter").to_channel()
+
+    async def ingest_example(self) -> int:
+        [issue] = parse_file(EXAMPLE)
+        async with self.app.uow_factory() as uow:
+            saved = await uow.issues.save(issue, now=self.app.clock.now())
+            await uow.commit()
+        return saved.number
+
+    async def post(self, number: int = 195) -> PostReport:
+        [report] = await post_to_channels(self.app.poster, number, [self.channel])
+        return report
+
+    def item_ts(self, title: str) -> str:
+        for parent in self.emu.messages(self.channel_id):
+            for reply in self.emu.replies(self.channel_id, parent.ts):
+                if title in reply.text:
+                    return reply.ts
+        raise AssertionError(f"no item message titled {title!r}")
+
+    async def scores(self, number: int = 195) -> dict[str, Any]:
+        scores = await self.app.votes.scores(number)
+        assert scores is not None
+        return {s.title: s for s in scores}
+
+
+def slack_config(emu: SlackEmulator, database_url: str, channel_id: str, **slack: Any) -> dict[str, Any]:
+    return {
+        "database": {"url": database_url},
+        "admins": {"slack": [ADMIN]},
+        "slack": {
+            "bot_token": emu.bot_token,
+            "signing_secret": emu.signing_secret,
+            "api_url": emu.api_url,
+            "http": {"host": "127.0.0.1", "port": 0},
+            "messages_per_second": 50,
+            "burst": 10,
+            **slack,
+        },
+        "votes": {"emoji": {"+1": 1, "fire": 2, "heart": 1}},
+        "channels": [{"name": "newsletter", "platform": "slack", "id": channel_id}],
+    }
+
+
+@pytest.fixture
+async def slack_world(tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    async with SlackEmulator(post_rate_per_second=50, post_burst=10) as emu:
+        channel_id = emu.add_channel("newsletter")
+        emu.users[ADMIN] = User(ADMIN, "admin", "Ada Admin")
+        config = parse_config(slack_config(emu, f"sqlite:///{tmp_path / 'bot.db'}", channel_id), {})
+        app = await bootstrap(config)
+        runtime = SlackRuntime(app)
+        await runtime.start()
+        emu.event_request_url = f"http://127.0.0.1:{runtime.port}/slack/events"
+        try:
+            yield SlackWorld(emu, app, runtime, channel_id)
+        finally:
+            await runtime.stop()
+            await app.aclose()
