@@ -435,6 +435,11 @@ async def test_slash_command_sync_and_ephemeral_interaction(world: World) -> Non
     async def status(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("all good")
 
+    @digest.command(name="post", description="Post the digest now")
+    async def post(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.edit_original_response(content="posted 12 items")
+
     client.tree.add_command(digest)
 
     async with running(emu, client):
@@ -473,6 +478,11 @@ async def test_slash_command_sync_and_ephemeral_interaction(world: World) -> Non
         final = await sub.final()
         assert final.content == "top 3"
         assert final.ephemeral
+
+        deferred = await emu.dispatch_slash_command(world.guild, world.channel, world.admin, "digest post")
+        edited = await deferred.final()
+        assert (edited.content, edited.ephemeral) == ("posted 12 items", True)
+        assert deferred.edits == [edited]
 
         # an explicit permissions override (the reader has no Manage Server of their own)
         override = await emu.dispatch_slash_command(
