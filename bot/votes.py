@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -109,18 +111,48 @@ def ranked(scores: Sequence[ItemScore], *, include_sponsored: bool = False) -> l
     return sorted(eligible, key=lambda s: (-s.score, s.section_position, s.position))
 
 
+class KeyedLocks:
+    """One FIFO lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class VoteService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: VotesConfig) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._policy = policy
+        self._locks = KeyedLocks()
 
     async def handle(self, event: ReactionEvent) -> VoteOutcome:
+        """Count or withdraw one reaction. Events about the same reaction are applied in the order they
+        arrived (a quick add-then-remove must not end as a vote), so the lock is taken before any await.
+        """
         if event.by_bot:
             return VoteOutcome.BOT
         emoji = normalise_emoji(event.emoji)
         if self._policy.weight(emoji) is None:
             return VoteOutcome.EMOJI_IGNORED
+        key = (event.platform, event.channel_id, event.message_id, event.user_id, emoji)
+        async with self._locks.hold(key):
+            return await self._apply(event, emoji)
+
+    async def _apply(self, event: ReactionEvent, emoji: str) -> VoteOutcome:
         async with self._uow_factory() as uow:
             located = await uow.deliveries.locate(event.platform, event.channel_id, event.message_id)
             if located is None or located.step.kind is not MessageKind.ITEM or located.step.item_key is None:

@@ -1,0 +1,177 @@
+"""digestbot as its users run it: separate processes, a config file, the emulator standing in for Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.emulators.slack_emulator import SlackEmulator
+from tests.slack.conftest import EXAMPLE
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(tmp_path: Path, emu: SlackEmulator, channel_id: str, port: int, *, rate: float) -> Path:
+    config = {
+        "database": {"url": f"sqlite:///{tmp_path / 'bot.db'}"},
+        "slack": {
+            "bot_token": "${TEST_SLACK_BOT_TOKEN}",
+            "signing_secret": "${TEST_SLACK_SIGNING_SECRET}",
+            "api_url": emu.api_url,
+            "http": {"host": "127.0.0.1", "port": port},
+            "messages_per_second": rate,
+            "burst": 1,
+        },
+        "votes": {"emoji": {"+1": 1, "fire": 2}},
+        "channels": [{"name": "team-news", "platform": "slack", "id": channel_id}],
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def environment(emu: SlackEmulator, config: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DIGESTBOT_CONFIG": str(config),
+        "TEST_SLACK_BOT_TOKEN": emu.bot_token,
+        "TEST_SLACK_SIGNING_SECRET": emu.signing_secret,
+    }
+
+
+async def digestbot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def wait_until_serving(port: int, process: asyncio.subprocess.Process) -> None:
+    for _ in range(200):
+        if process.returncode is not None:
+            raise AssertionError("digestbot run exited early")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return
+    raise AssertionError("digestbot run did not start serving")
+
+
+def delivery_keys(emu: SlackEmulator, channel_id: str) -> list[str]:
+    return [m.metadata["event_payload"]["key"] for m in emu.all_messages(channel_id) if m.metadata]
+
+
+async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path):
+    async with SlackEmulator(post_rate_per_second=20, post_burst=5) as emu:
+        channel = emu.add_channel("team-news")
+        port = free_port()
+        env = environment(emu, write_config(tmp_path, emu, channel, port, rate=20))
+
+        code, out, err = await digestbot(env, "ingest", str(EXAMPLE))
+        assert code == 0, err
+        assert "#195" in out
+        for _ in range(2):
+            code, _, err = await digestbot(env, "post", "195", "--channel", "team-news")
+            assert code == 0, err
+        assert len(emu.all_messages(channel)) == 26
+        assert "already posted" in err
+
+        run = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "run", env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await wait_until_serving(port, run)
+            url = f"http://127.0.0.1:{port}/slack/events"
+            emu.event_request_url = url
+            alice, bob = emu.default_user_id, emu.add_user("bob")
+            sections = emu.messages(channel)[1:]
+            lyra = next(r.ts for s in sections for r in emu.replies(channel, s.ts) if "Lyra" in r.text)
+            banding = next(
+                r.ts for s in sections for r in emu.replies(channel, s.ts) if "Weight Banding" in r.text
+            )
+            first = await emu.add_reaction(channel, lyra, alice, "+1")
+            await emu.add_reaction(channel, lyra, bob, "fire")
+            await emu.add_reaction(channel, banding, bob, "+1")
+            await emu.remove_reaction(channel, banding, bob, "+1")
+            assert first is not None
+            await emu.redeliver(url, first)
+            good = await emu.send_slash_command(
+                url, "/suggest", "https://example.com/post?utm_medium=x Nice one"
+            )
+            bad = await emu.send_slash_command(url, "/suggest", "not-a-link")
+            assert good.status == bad.status == 200
+            assert "suggested for the next issue" in good.json()["text"]
+            assert "only http:// and https://" in bad.json()["text"]
+        finally:
+            run.send_signal(signal.SIGTERM)
+            _, run_err = await asyncio.wait_for(run.communicate(), 30)
+        assert run.returncode == 0, run_err.decode()
+        assert "Traceback" not in run_err.decode()
+
+        code, out, err = await digestbot(env, "votes", "195", "--json")
+        assert code == 0, err
+        votes = {v["title"]: v for v in json.loads(out)}
+        lyra_votes = next(v for t, v in votes.items() if t.startswith("Google Open-Sources Lyra"))
+        assert lyra_votes["score"] == 3
+        assert lyra_votes["reactions"] == {"thumbsup": 1, "fire": 1}
+        assert lyra_votes["section"] == "Top stories"
+        assert votes["Weight Banding"]["score"] == 0
+        assert json.loads(out)[0]["title"].startswith("Google Open-Sources Lyra")
+
+        code, out, err = await digestbot(env, "suggestions", "--json")
+        assert code == 0, err
+        assert json.loads(out) == [
+            {
+                "url": "https://example.com/post",
+                "note": "Nice one",
+                "supporters": 1,
+                "status": "pending",
+                "title": None,
+                "featured_in": None,
+            }
+        ]
+
+
+@pytest.mark.parametrize("kill_after", [1, 6, 14, 25])
+async def test_a_post_killed_half_way_resumes_without_duplicates(tmp_path: Path, kill_after: int):
+    async with SlackEmulator(post_rate_per_second=None) as emu:
+        channel = emu.add_channel("team-news")
+        env = environment(emu, write_config(tmp_path, emu, channel, free_port(), rate=25))
+        assert (await digestbot(env, "ingest", str(EXAMPLE)))[0] == 0
+
+        post = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "post", "195", "--channel", "team-news", env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        while len(emu.all_messages(channel)) < kill_after and post.returncode is None:
+            await asyncio.sleep(0.005)
+        post.kill()
+        await post.wait()
+        assert len(emu.all_messages(channel)) < 26, "the post finished before it could be killed"
+
+        code, _, err = await digestbot(env, "post", "195", "--channel", "team-news")
+        assert code == 0, err
+        keys = delivery_keys(emu, channel)
+        assert len(keys) == len(set(keys)) == 26
+        top_level = emu.messages(channel)
+        assert len(top_level) == 5
+        assert sorted(len(emu.replies(channel, s.ts)) for s in top_level[1:]) == [3, 3, 7, 8]
