@@ -143,7 +143,7 @@ def format_for(filename: str, fmt: str | None) -> str | None:
 _COMMENT = re.compile(r"^\s*<!--.*?-->\s*", re.DOTALL)
 _DIGESTBOT_YAML = re.compile(r"^format:\s*['\"]?digestbot/", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL)
-_PELICAN = re.compile(r"^Title:[ \t]*\S.*\n(?:[A-Z][\w -]*:.*\n)*\s*\n", re.MULTILINE)
+_PELICAN = re.compile(r"^[Tt]itle:[ \t]*\S.*\n(?:[A-Za-z][\w -]*:.*\n)*\s*\n")
 _MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
 _MD_LINK = re.compile(r"\[[^\]\n]+\]\((?:https?://|mailto:|/|\.)[^)\s]*\)|\[[^\]\n]+\]\[[^\]\n]*\]")
 _MD_REFDEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+", re.MULTILINE)

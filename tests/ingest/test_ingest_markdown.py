@@ -261,3 +261,10 @@ def test_duplicate_links_get_distinct_keys() -> None:
     first, second = issue.items
     assert first.key != second.key
     assert second.key.startswith(first.key)
+
+
+def test_lower_case_header_block_is_sniffed_as_markdown() -> None:
+    (issue,) = parse_bytes(b"title: Notes 5\ndate: 2024-02-01\n\n* [A](https://a.example)\n")
+    assert issue.title == "Notes 5"
+    assert issue.number == 5
+    assert issue.published_on == date(2024, 2, 1)

@@ -130,3 +130,19 @@ def test_closing_words_after_the_last_item_are_not_a_blurb() -> None:
     (issue,) = parse_bytes(text.encode(), filename="mini.txt")
     assert issue.intro == "Hi there,\n\nShort intro.\n\nThanks for reading!"
     assert [(i.title, i.blurb) for i in issue.items] == [("One item", "Its blurb.")]
+
+
+def test_plain_text_is_sniffed_without_a_file_name() -> None:
+    (issue,) = parse_bytes(EXAMPLE.read_bytes())
+    assert [len(s.items) for s in issue.sections] == [7, 8, 3, 3]
+    assert issue.number == 195
+    assert issue.source is None
+
+
+def test_windows_line_endings() -> None:
+    (issue,) = parse_bytes(TEXT_WITHOUT_INTRO.replace("\n", "\r\n").encode(), filename="tiny.txt")
+    assert [i.title for i in issue.items] == [
+        "Tokenizers from scratch",
+        "Error recovery that users like",
+        "Property tests for compilers",
+    ]
