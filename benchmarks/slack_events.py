@@ -1,0 +1,237 @@
+"""Slack events under load: how fast digestbot acknowledges, and whether anything is lost.
+
+Starts the local Slack emulator, ingests and posts the example issue, runs ``digestbot run`` as its own
+process (HTTP mode), then sends 10,000 signed ``reaction_added``/``reaction_removed`` events (5% of them
+redelivered with ``X-Slack-Retry-Num``, as Slack does when it thinks a delivery failed) and 1,000
+``/suggest`` commands to ``/slack/events`` from 50 concurrent connections. It prints events per second,
+p50/p99 time to acknowledge (Slack allows 3 s; the target is p99 < 100 ms) and how many votes and
+suggestions are missing from (or doubled in) the database afterwards (target: 0).
+
+    python benchmarks/slack_events.py [--events 10000] [--commands 1000] [--connections 50]
+                                      [--database-url postgresql://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.emulators.slack_emulator import SlackEmulator  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
+EMOJI = ["+1", "fire", "heart", "tada", "star"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run_cli(env: dict[str, str], *args: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", *args, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"digestbot {' '.join(args)} failed: {err.decode()}")
+
+
+async def wait_for_port(port: int) -> None:
+    for _ in range(400):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return
+    raise SystemExit("digestbot run did not start")
+
+
+def sync_url(url: str) -> str:
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    )
+
+
+def database_counts(url: str) -> tuple[set[tuple[str, str, str]], int, int]:
+    engine = create_engine(sync_url(url))
+    with engine.connect() as connection:
+        votes = {
+            (row.ts, row.user_id, row.emoji)
+            for row in connection.execute(
+                text(
+                    "SELECT m.message_id AS ts, v.user_id, v.emoji FROM votes v "
+                    "JOIN items i ON i.id = v.item_id "
+                    "JOIN delivered_messages m ON m.item_key = i.key AND m.message_id IS NOT NULL"
+                )
+            )
+        }
+        suggestions = connection.execute(text("SELECT count(*) FROM suggestions")).scalar_one()
+        supporters = connection.execute(text("SELECT count(*) FROM suggestion_supporters")).scalar_one()
+    engine.dispose()
+    return votes, int(suggestions), int(supporters)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--commands", type=int, default=1_000)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--seed", type=int, default=195)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    workdir = Path(tempfile.mkdtemp(prefix="digestbot-bench-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    async with SlackEmulator(post_rate_per_second=None, enforce_method_limits=False) as emu:
+        channel = emu.add_channel("newsletter")
+        port = free_port()
+        config = {
+            "database": {"url": database_url},
+            "slack": {
+                "bot_token": emu.bot_token,
+                "signing_secret": emu.signing_secret,
+                "api_url": emu.api_url,
+                "http": {"host": "127.0.0.1", "port": port},
+                "messages_per_second": 100,
+                "burst": 30,
+            },
+            "votes": {"emoji": dict.fromkeys(EMOJI, 1)},
+            "channels": [{"name": "newsletter", "platform": "slack", "id": channel}],
+        }
+        config_path = workdir / "config.yaml"
+        config_path.write_text(yaml.safe_dump(config))
+        env = {**os.environ, "DIGESTBOT_CONFIG": str(config_path), "PYTHONPATH": str(ROOT)}
+        await run_cli(env, "ingest", str(EXAMPLE))
+        await run_cli(env, "post", "195", "--channel", "newsletter")
+        items = [r.ts for parent in emu.messages(channel)[1:] for r in emu.replies(channel, parent.ts)]
+
+        # The workload: distinct votes, some withdrawn later, some redelivered; distinct suggestions.
+        users = [emu.add_user(f"user{n}") for n in range(400)]
+        removals = args.events // 5
+        redeliveries = args.events // 20
+        additions = args.events - removals - redeliveries
+        keys: set[tuple[str, str, str]] = set()
+        while len(keys) < additions:
+            keys.add((rng.choice(items), rng.choice(users), rng.choice(EMOJI)))
+        added = list(keys)
+        rng.shuffle(added)
+        withdrawn = rng.sample(added, removals)
+        expected = set(added) - set(withdrawn)
+
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "run", env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await wait_for_port(port)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        latencies: list[float] = []
+        failures: list[str] = []
+        first_deliveries = []
+
+        async def drain(queue: asyncio.Queue[object]) -> None:
+            while True:
+                job = await queue.get()
+                try:
+                    response = await job()  # type: ignore[operator]
+                    latencies.append(response.elapsed)
+                    if response.status != 200:
+                        failures.append(f"{response.status} {response.body[:80]}")
+                except Exception as error:
+                    failures.append(repr(error))
+                finally:
+                    queue.task_done()
+
+        async def run_phase(jobs: list[object]) -> float:
+            queue: asyncio.Queue[object] = asyncio.Queue()
+            for job in jobs:
+                queue.put_nowait(job)
+            workers = [asyncio.create_task(drain(queue)) for _ in range(args.connections)]
+            started = time.perf_counter()
+            await queue.join()
+            elapsed = time.perf_counter() - started
+            for worker in workers:
+                worker.cancel()
+            return elapsed
+
+        def add_job(key: tuple[str, str, str]) -> object:
+            async def job() -> object:
+                response = await emu.deliver_event(url, emu.reaction_added_event(channel, *key))
+                first_deliveries.append(emu.deliveries[-1])
+                return response
+
+            return job
+
+        def remove_job(key: tuple[str, str, str]) -> object:
+            return lambda: emu.deliver_event(url, emu.reaction_removed_event(channel, *key))
+
+        def command_job(n: int) -> object:
+            link = f"https://example.com/reading/{n}?utm_source=bench"
+            return lambda: emu.send_slash_command(
+                url, "/suggest", f"{link} note {n}", user_id=rng.choice(users)
+            )
+
+        phase_one = [add_job(key) for key in added] + [command_job(n) for n in range(args.commands)]
+        rng.shuffle(phase_one)
+        seconds = await run_phase(phase_one)
+        retried = rng.sample(first_deliveries, redeliveries)
+        phase_two = [remove_job(key) for key in withdrawn]
+        phase_two += [lambda d=d: emu.redeliver(url, d) for d in retried]  # type: ignore[misc]
+        rng.shuffle(phase_two)
+        seconds += await run_phase(phase_two)
+
+        await asyncio.sleep(1.0)  # listeners run after the acknowledgement; let the last ones finish
+        bot.send_signal(signal.SIGTERM)
+        _, bot_err = await bot.communicate()
+
+    stored, suggestions, supporters = database_counts(database_url)
+    requests = len(latencies)
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    missing_votes = len(expected - stored)
+    extra_votes = len(stored - expected)
+    print(
+        f"requests            {requests} ({args.events} events, {args.commands} /suggest) over {args.connections} connections"
+    )
+    print(f"database            {database_url.split('://')[0]}")
+    print(f"throughput          {requests / seconds:.0f} requests/s ({seconds:.1f} s)")
+    print(
+        f"ack p50 / p99       {p50:.1f} ms / {p99:.1f} ms  (Slack allows 3000 ms; ratio p99/3000 = {p99 / 3000:.3f})"
+    )
+    print(
+        f"votes               expected {len(expected)}, stored {len(stored)}: {missing_votes} missing, {extra_votes} extra"
+    )
+    print(
+        f"suggestions         expected {args.commands}, stored {suggestions} ({supporters} supporters): {args.commands - suggestions} missing"
+    )
+    print(f"non-200 answers     {len(failures)}")
+    if failures:
+        print("  first:", failures[0])
+    if b"Traceback" in bot_err:
+        print("bot stderr had a traceback:\n", bot_err.decode()[-2000:])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
