@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.emulators.slack_emulator import SlackEmulator  # noqa: E402
+from tests.emulators.slack_emulator import SlackEmulator
 
 EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
 EMOJI = ["+1", "fire", "heart", "tada", "star"]
