@@ -146,6 +146,7 @@ class SuggestCog(commands.Cog, name="Suggest"):
         await answer(interaction, self.app.suggestions.suggest(actor, url, note))
 
 
+@app_commands.guild_only()
 class DigestCog(
     commands.GroupCog, group_name="digest", group_description="digestbot: votes, suggestions, posts"
 ):

@@ -72,6 +72,9 @@ class DigestBot(commands.Bot):
     """digestbot's discord.py client: the non-privileged intents it needs, and no prefix commands."""
 
     def __init__(self, *, guild_ready_timeout: float = 2.0, identify_delay: bool = True) -> None:
+        # digestbot never joins voice: discord.py's warnings about missing voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

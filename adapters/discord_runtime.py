@@ -49,7 +49,12 @@ class DiscordRuntime:
         return [c for c in self.app.channels() if c.platform is Platform.DISCORD]
 
     async def start(self) -> None:
-        await self.platform.ensure_login()
+        try:
+            await self.platform.ensure_login()
+        except PlatformError as error:
+            if error.permanent:
+                raise ConfigError(f"discord: {error}") from None
+            raise
         await self.bot.add_cog(VotesCog(self.bot, self.app))
         await self.bot.add_cog(SuggestCog(self.app))
         await self.bot.add_cog(DigestCog(self.app, self.request_post))
@@ -57,13 +62,16 @@ class DiscordRuntime:
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
         ready = asyncio.create_task(self.bot.wait_until_ready())
         try:
-            done, _ = await asyncio.wait({ready, self._connection}, timeout=self.ready_timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            done, _ = await asyncio.wait(
+                {ready, self._connection}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             ready.cancel()
-        if self._connection in done or not done:
+        if ready not in done:
             await self.stop()
-            raise PlatformError("could not connect to the Discord gateway", permanent=not done)
+            if not done:
+                raise PlatformError(f"the Discord gateway was not ready within {self.ready_timeout:g}s")
+            raise PlatformError("the Discord gateway connection ended before it was ready")
         log.info("discord: connected as %s to %d guild(s)", self.bot.user, len(self.bot.guilds))
         if self.app.config.discord.sync_commands:
             await self.sync_commands()

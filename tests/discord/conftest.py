@@ -38,7 +38,13 @@ def restore_discord_globals() -> Iterator[None]:
 
 
 def discord_config(
-    emu: DiscordEmulator, database_url: str, guild: int, text: int, forum: int, admins: list[str]
+    emu: DiscordEmulator,
+    database_url: str,
+    guild: int,
+    text: int,
+    forum: int,
+    admins: list[str],
+    other: tuple[int, int],
 ) -> dict[str, Any]:
     return {
         "database": {"url": database_url},
@@ -48,6 +54,7 @@ def discord_config(
         "channels": [
             {"name": "newsletter", "platform": "discord", "id": str(text), "guild": str(guild)},
             {"name": "newsletter-forum", "platform": "discord", "id": str(forum), "guild": str(guild)},
+            {"name": "other-news", "platform": "discord", "id": str(other[1]), "guild": str(other[0])},
         ],
     }
 
@@ -84,6 +91,9 @@ class DiscordWorld:
     named_admin: int  # listed by user id under admins.discord
     role_admin: int  # holds a role listed under admins.discord
     upvote: int  # a custom emoji of the guild
+    other_guild: int  # a second guild the bot serves at the same time
+    other_text: int
+    other_member: int
 
     def channel(self, name: str = "newsletter") -> Channel:
         return self.app.config.channel(name).to_channel()
@@ -131,14 +141,24 @@ async def discord_world(tmp_path: Path) -> AsyncIterator[DiscordWorld]:
         admin_role = emu.add_role(guild, "digest-admins")
         role_admin = emu.add_member(guild, "role-admin", roles=[admin_role])
         upvote = emu.add_custom_emoji(guild, "upvote")
+        other_guild = emu.add_guild("Another community")
+        other_text = emu.add_text_channel(other_guild, "weekly")
+        other_member = emu.add_member(other_guild, "elsewhere")
         config = discord_config(
-            emu, f"sqlite:///{tmp_path / 'bot.db'}", guild, text, forum, [str(named_admin), str(admin_role)]
+            emu,
+            f"sqlite:///{tmp_path / 'bot.db'}",
+            guild,
+            text,
+            forum,
+            [str(named_admin), str(admin_role)],
+            (other_guild, other_text),
         )
         app, runtime = await start_app(config)
         try:
             yield DiscordWorld(
-                emu, app, runtime, config, guild, text, forum, reader, editor, named_admin, role_admin, upvote
-            )
+                emu, app, runtime, config, guild, text, forum, reader, editor, named_admin, role_admin,
+                upvote, other_guild, other_text, other_member,
+            )  # fmt: skip
         finally:
             await runtime.stop()
             await app.aclose()

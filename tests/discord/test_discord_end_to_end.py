@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from adapters.discord_embeds import refs_in
 from bot.model import DeliveryState, Platform
 from tests.discord.conftest import SECTION_SIZES, DiscordWorld, start_app
@@ -385,3 +387,45 @@ async def test_a_slow_answer_is_deferred_and_a_failure_is_an_apology(
     assert (reply.content or "").startswith("Sorry, something went wrong")
     assert "Traceback" not in (reply.content or "")
     assert "fire" not in (reply.content or "")
+
+
+async def test_several_guilds_are_served_at_once(discord_world: DiscordWorld):
+    world, emu = discord_world, discord_world.emu
+    assert sorted(world.runtime.synced_guilds) == sorted([world.guild, world.other_guild])
+    for guild in (world.guild, world.other_guild):
+        assert {c["name"] for c in emu.commands_for(guild)} == {"suggest", "digest"}
+    assert emu.commands_for(None) == []  # guild commands only: they show at once
+    await world.ingest_example()
+    for name in ("newsletter", "newsletter-forum", "other-news"):
+        assert (await world.post(name)).complete
+
+    forum_post = next(t for t in emu.threads.values() if t["name"] == "Libraries & Code · #195")
+    forum_item = emu.channel_messages(int(forum_post["id"]))[1]  # after the starter message
+    other_section = emu.channel_messages(world.other_text)[3]
+    other_item = emu.channel_messages(int(other_section["id"]))[0]
+    await emu.dispatch_reaction_add(int(forum_post["id"]), int(forum_item["id"]), world.reader, "🔥")
+    await emu.dispatch_reaction_add(
+        int(other_section["id"]), int(other_item["id"]), world.other_member, f"upvote:{world.upvote}"
+    )
+    handle = await emu.dispatch_slash_command(
+        world.other_guild, world.other_text, world.other_member, "suggest", {"url": "https://example.org/a"}
+    )
+    assert "suggested for the next issue" in ((await handle.final()).content or "")
+
+    async def counted() -> bool:
+        return (await world.scores())["GANsformer: Generative Adversarial Transformers"].score == 5
+
+    await eventually(counted)  # 🔥 (2) in the forum post, upvote (3) in the other guild
+    [suggestion] = await world.app.suggestions.all()
+    assert suggestion.submitted_by.workspace_id == str(world.other_guild)
+
+
+async def test_a_refused_token_stops_the_start_with_a_clear_error(discord_world: DiscordWorld):
+    from bot.config import ConfigError
+
+    config = {
+        **discord_world.config,
+        "discord": {**discord_world.config["discord"], "token": "not-the-token"},
+    }
+    with pytest.raises(ConfigError, match="refused the bot token"):
+        await start_app(config)
