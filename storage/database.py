@@ -1,0 +1,217 @@
+"""Engines and migrations: turn a configured database URL into a ready, migrated database.
+
+Supported databases are SQLite (``sqlite:///path/to/digestbot.db``) and PostgreSQL
+(``postgresql://user:password@host/db``). The URL people write names no driver; :func:`normalise_url` picks
+the async driver the runtime uses and :func:`sync_url` the blocking one the migrations run on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# pg_advisory_xact_lock key serialising concurrent migrators (several processes starting at once).
+_MIGRATION_LOCK_KEY = 0x6469676573  # "diges"
+
+_ASYNC_DRIVERS = frozenset(
+    {"sqlite+aiosqlite", "postgresql+psycopg", "postgresql+psycopg_async", "postgresql+asyncpg"}
+)
+
+
+def _parse(url: str | URL) -> URL:
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    return parsed.set(drivername=backend if "+" not in parsed.drivername else parsed.drivername)
+
+
+def _render(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+def normalise_url(url: str) -> str:
+    """The async-driver form of a database URL.
+
+    ``sqlite:///x.db`` → ``sqlite+aiosqlite:///x.db``; ``postgresql://`` and ``postgres://`` →
+    ``postgresql+psycopg://``. URLs that already name an async driver are returned unchanged.
+    """
+    parsed = _parse(url)
+    if parsed.drivername in _ASYNC_DRIVERS:
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        return _render(parsed.set(drivername="sqlite+aiosqlite"))
+    return _render(parsed.set(drivername="postgresql+psycopg"))
+
+
+def sync_url(url: str | URL) -> str:
+    """The blocking-driver form of a database URL, for migrations: ``sqlite:///`` or ``postgresql+psycopg://``."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _render(parsed.set(drivername="sqlite"))
+    return _render(parsed.set(drivername="postgresql+psycopg"))
+
+
+def redact(url: str | URL) -> str:
+    """The URL with its password replaced by ``***``: the only form of a database URL that may be logged."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except Exception:  # an unparsable URL may still hold a secret
+        return "<unparsable database url>"
+    if any(key.lower() == "password" for key in parsed.query):
+        parsed = parsed.set(
+            query={
+                key: ("***" if key.lower() == "password" else value) for key, value in parsed.query.items()
+            }
+        )
+    return parsed.render_as_string(hide_password=True)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _ensure_sqlite_directory(url: URL) -> None:
+    path = _sqlite_file(url)
+    if path is not None:
+        path.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, *, foreign_keys: bool) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url`` (normalised with :func:`normalise_url`).
+
+    On SQLite every connection gets ``foreign_keys=ON`` (votes and journal rows cascade with their
+    parents), ``journal_mode=WAL`` (readers do not block the writer), ``busy_timeout=5000`` (a writer waits
+    for another instead of failing at once) and ``synchronous=NORMAL``; the database file's directory is
+    created when missing.
+    """
+    async_url = make_url(normalise_url(url))
+    if async_url.get_backend_name() == "sqlite":
+        _ensure_sqlite_directory(async_url)
+        engine = create_async_engine(async_url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            _set_sqlite_pragmas(dbapi_connection, foreign_keys=True)
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(async_url, **kwargs)
+
+
+def create_sync_engine(url: str | URL) -> Engine:
+    """A blocking engine for migrations and maintenance.
+
+    On SQLite, foreign keys stay OFF here on purpose: Alembic's batch mode recreates a table by copying
+    and dropping it, and with foreign keys on, dropping ``items`` would cascade into ``votes``. Every
+    transaction starts with ``BEGIN IMMEDIATE`` (instead of pysqlite's lazy, DDL-less transactions), so a
+    migration is atomic and two processes migrating at once take turns.
+    """
+    parsed = make_url(sync_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return sqlalchemy.create_engine(parsed, pool_pre_ping=True)
+    _ensure_sqlite_directory(parsed)
+    engine = sqlalchemy.create_engine(parsed, poolclass=sqlalchemy.pool.NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" listener below emit BEGIN
+        _set_sqlite_pragmas(dbapi_connection, foreign_keys=False)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration built in code: no ``alembic.ini`` is needed at runtime.
+
+    With ``connection``, ``env.py`` migrates on it inside the caller's transaction.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _migration_connection(url: str | URL) -> Iterator[Connection]:
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until commit: a second process starting at the same time waits, then finds head.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def upgrade_sync(url: str | URL, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: the newest), in one transaction.
+
+    Safe to run on every start: at head it only reads the version table.
+    """
+    log.info("Migrating database %s to %s", redact(url), revision)
+    with _migration_connection(url) as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> None:
+    """:func:`upgrade_sync` in a worker thread, so the event loop keeps running."""
+    await asyncio.to_thread(upgrade_sync, url, revision)
+
+
+def current_revision(url: str | URL) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest revision the migrations in this package define."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

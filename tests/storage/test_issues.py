@@ -1,0 +1,132 @@
+import copy
+from datetime import timedelta, timezone
+
+import pytest
+
+from bot.model import Item, Platform, Section, Vote
+from tests.storage.samples import NOW, sample_issue
+
+
+async def test_saved_issue_reads_back_equal(uow_factory):
+    issue = sample_issue()
+    async with uow_factory() as uow:
+        saved = await uow.issues.save(copy.deepcopy(issue), now=NOW)
+        await uow.commit()
+    assert saved.created
+    assert (saved.items_added, saved.items_kept, saved.items_removed) == (5, 0, 0)
+    async with uow_factory() as uow:
+        assert await uow.issues.get(195) == issue
+        assert await uow.issues.get(196) is None
+
+
+async def test_an_issue_needs_a_number_and_unique_keys(uow_factory):
+    issue = sample_issue()
+    async with uow_factory() as uow:
+        issue.number = None
+        with pytest.raises(ValueError, match="number"):
+            await uow.issues.save(issue, now=NOW)
+        duplicate = sample_issue()
+        duplicate.sections[1].items.append(Item("A new model", "https://Example.com/model/?utm_source=x"))
+        with pytest.raises(ValueError, match="keys"):
+            await uow.issues.save(duplicate, now=NOW)
+
+
+async def vote(uow_factory, item_key, user="U1"):
+    async with uow_factory() as uow:
+        assert await uow.votes.add(Vote(195, item_key, Platform.SLACK, user, "+1", "C0123"), now=NOW)
+        await uow.commit()
+
+
+async def test_reingestion_updates_in_place_and_keeps_votes_of_kept_items(uow_factory):
+    first = sample_issue()
+    async with uow_factory() as uow:
+        await uow.issues.save(first, now=NOW)
+        await uow.commit()
+    kept, dropped = first.sections[0].items[0], first.sections[1].items[0]
+    await vote(uow_factory, kept.key)
+    await vote(uow_factory, dropped.key)
+
+    second = sample_issue()
+    second.title = "Deep Learning Weekly #195 (fixed)"
+    model = second.sections[0].items[0]
+    model.blurb = "It is big, and the typo is fixed."
+    second.sections[1].items.pop(0)  # the paper is gone
+    second.sections.insert(0, Section("Breaking", items=[Item("Brand new", "https://new.example/")]))
+    second.sections[1].items.remove(model)
+    second.sections[2].items.append(model)  # moved to another section
+    second.renumber()
+
+    async with uow_factory() as uow:
+        saved = await uow.issues.save(copy.deepcopy(second), now=NOW + timedelta(hours=1))
+        await uow.commit()
+    assert not saved.created
+    assert (saved.items_kept, saved.items_added, saved.items_removed) == (4, 1, 1)
+
+    async with uow_factory() as uow:
+        assert await uow.issues.get(195) == second
+        votes = await uow.votes.for_issue(195)
+        summary = (await uow.issues.summaries())[0]
+    assert [v.item_key for v in votes] == [kept.key]
+    assert summary.title == second.title
+    assert (summary.section_count, summary.item_count) == (4, 5)
+    assert summary.ingested_at == NOW
+
+
+async def test_reingesting_fewer_sections_deletes_the_surplus(uow_factory):
+    async with uow_factory() as uow:
+        await uow.issues.save(sample_issue(), now=NOW)
+        await uow.commit()
+    smaller = sample_issue()
+    smaller.sections = smaller.sections[:1]
+    async with uow_factory() as uow:
+        saved = await uow.issues.save(copy.deepcopy(smaller), now=NOW)
+        assert await uow.issues.get(195) == smaller  # visible inside the same unit of work
+        await uow.commit()
+    assert (saved.items_kept, saved.items_removed) == (2, 3)
+    async with uow_factory() as uow:
+        assert await uow.issues.get(195) == smaller
+
+
+async def test_uncommitted_changes_vanish(uow_factory):
+    async with uow_factory() as uow:
+        await uow.issues.save(sample_issue(), now=NOW)
+        assert await uow.issues.latest_number() == 195
+    async with uow_factory() as uow:
+        assert await uow.issues.get(195) is None
+        await uow.issues.save(sample_issue(), now=NOW)
+        await uow.rollback()
+        assert await uow.issues.latest_number() is None
+
+    async def fail_midway():
+        async with uow_factory() as uow:
+            await uow.issues.save(sample_issue(), now=NOW)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await fail_midway()
+    async with uow_factory() as uow:
+        assert await uow.issues.summaries() == []
+
+
+async def test_summaries_latest_and_number_featuring(uow_factory):
+    async with uow_factory() as uow:
+        for number in (194, 196, 195):
+            await uow.issues.save(sample_issue(number), now=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [s.number for s in await uow.issues.summaries()] == [196, 195, 194]
+        assert await uow.issues.latest_number() == 196
+        assert await uow.issues.number_featuring("https://example.com/model") == 194
+        assert await uow.issues.number_featuring("https://EXAMPLE.com/model/?utm_medium=y") == 194
+        assert await uow.issues.number_featuring("https://nowhere.example/") is None
+
+
+async def test_timestamps_come_back_aware_utc(uow_factory):
+    local = NOW.astimezone(timezone(timedelta(hours=-5)))
+    async with uow_factory() as uow:
+        await uow.issues.save(sample_issue(), now=local)
+        await uow.commit()
+    async with uow_factory() as uow:
+        (summary,) = await uow.issues.summaries()
+    assert summary.ingested_at == NOW
+    assert summary.ingested_at.utcoffset() == timedelta(0)

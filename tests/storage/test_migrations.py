@@ -1,0 +1,87 @@
+import asyncio
+import threading
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from storage.database import create_sync_engine, current_revision, head_revision, upgrade, upgrade_sync
+from storage.orm import Base
+
+
+def schema_differences(url):
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def table_names(url):
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+async def test_upgrade_creates_the_schema_and_is_a_no_op_when_current(database_url):
+    assert current_revision(database_url) is None
+    await upgrade(database_url)
+    assert current_revision(database_url) == head_revision() == "0001"
+    tables = table_names(database_url)
+    assert tables == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
+    await upgrade(database_url)  # every start migrates: at head nothing happens
+    assert current_revision(database_url) == "0001"
+    assert table_names(database_url) == tables
+
+
+async def test_the_migrated_schema_matches_the_orm(database_url):
+    await upgrade(database_url)
+    assert schema_differences(database_url) == []
+
+
+async def test_the_comparison_would_notice_a_drift(database_url):
+    await upgrade(database_url)
+    engine = create_sync_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_items_canonical_url"))
+    engine.dispose()
+    differences = schema_differences(database_url)
+    assert [d[0] for d in differences] == ["add_index"]
+
+
+def test_migrating_from_several_processes_at_once_is_safe(database_url):
+    errors = []
+
+    def migrate():
+        try:
+            upgrade_sync(database_url)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert current_revision(database_url) == "0001"
+
+
+async def test_upgrade_runs_while_the_event_loop_keeps_going(database_url):
+    ticks = 0
+
+    async def tick():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    await upgrade(database_url)
+    ticker.cancel()
+    assert ticks > 1
