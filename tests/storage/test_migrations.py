@@ -1,9 +1,12 @@
 import asyncio
+import logging
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from storage.database import create_sync_engine, current_revision, head_revision, upgrade, upgrade_sync
 from storage.orm import Base
@@ -85,3 +88,14 @@ async def test_upgrade_runs_while_the_event_loop_keeps_going(database_url):
     await upgrade(database_url)
     ticker.cancel()
     assert ticks > 1
+
+
+async def test_migrating_never_logs_the_password(database_url, caplog):
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite URLs carry no password")
+    with_password = url.set(password="hunter2").render_as_string(hide_password=False)  # trust auth ignores it
+    with caplog.at_level(logging.DEBUG):
+        await upgrade(with_password)
+    assert "Migrating database" in caplog.text
+    assert "hunter2" not in caplog.text
