@@ -228,6 +228,22 @@ async def test_reactions_are_votes(discord_world: DiscordWorld):
     assert sum(s.score for s in scores.values()) == 5
     assert emu.counters["identifies"] == 1
 
+    # quick changes of mind arrive as separate events, handled concurrently: the last one wins
+    gans_thread, gans = world.item("GANsformer")
+    for _ in range(5):
+        await emu.dispatch_reaction_add(gans_thread, gans, world.role_admin, "🔥")
+        await emu.dispatch_reaction_remove(gans_thread, gans, world.role_admin, "🔥")
+    await emu.dispatch_reaction_add(gans_thread, gans, world.reader, "👍")
+
+    async def settled() -> bool:
+        return (await world.scores())["GANsformer: Generative Adversarial Transformers"].score >= 1
+
+    await eventually(settled)
+    await asyncio.sleep(0.2)
+    assert dict((await world.scores())["GANsformer: Generative Adversarial Transformers"].reactions) == {
+        "thumbsup": 1
+    }
+
 
 async def test_reconcile_recovers_votes_given_while_the_bot_was_down(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu

@@ -139,7 +139,9 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
         assert "Traceback" not in run_err.decode()
         assert emu.connected_sessions == []  # it closed its gateway session
 
-        code, out, err = await digestbot(env, "votes", "195", "--json")
+        (code, out, err), (suggestions_code, suggestions_out, suggestions_err) = await asyncio.gather(
+            digestbot(env, "votes", "195", "--json"), digestbot(env, "suggestions", "--json")
+        )
         assert code == 0, err
         votes = json.loads(out)
         assert votes[0]["title"].startswith("Google Open-Sources Lyra")
@@ -149,9 +151,8 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
         assert {"title", "url", "section", "score", "reactions"} <= set(votes[0])
         assert next(v for v in votes if v["title"] == "Weight Banding")["score"] == 0
 
-        code, out, err = await digestbot(env, "suggestions", "--json")
-        assert code == 0, err
-        assert json.loads(out) == [
+        assert suggestions_code == 0, suggestions_err
+        assert json.loads(suggestions_out) == [
             {
                 "url": "https://example.com/post",
                 "note": "Nice one",
@@ -171,20 +172,22 @@ async def test_posts_killed_half_way_resume_without_duplicates(tmp_path: Path):
         env = environment(emu, write_config(tmp_path, emu, guild, *channels))
         assert (await digestbot(env, "ingest", str(EXAMPLE)))[0] == 0
 
-        for name, channel, kill_after in zip(["team-news", "team-news-2"], channels, [3, 14], strict=True):
+        async def post_killed_after(name: str, channel: int, kill_after: int) -> None:
             post = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "adapters.cli", "post", "195", "--channel", name, env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             await emu.wait_until(
-                lambda c=channel, k=kill_after, p=post: len(posted(emu, c)) >= k or p.returncode is not None,
-                within=30,
+                lambda: len(posted(emu, channel)) >= kill_after or post.returncode is not None, within=30
             )
             post.kill()
             await post.wait()
             assert len(posted(emu, channel)) < 26, "the post finished before it could be killed"
 
+        await asyncio.gather(
+            post_killed_after("team-news", channels[0], 3), post_killed_after("team-news-2", channels[1], 14)
+        )
         code, _, err = await digestbot(env, "post", "195")  # every configured channel
         assert code == 0, err
         for channel in channels:
