@@ -143,8 +143,11 @@ class DiscordRuntime:
         for task in list(self._background):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.bot.close()
+        await self.bot.close()  # no new events from here on
         if self._connection is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._connection, 10)
             self._connection = None
+        drain = getattr(self.app.votes, "drain", None)  # store the reactions already received, if it can
+        if drain is not None and not await drain():
+            log.warning("discord: stopped before every reaction received was stored")
