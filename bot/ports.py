@@ -152,11 +152,19 @@ class DeliveryRepository(Protocol):
 
 
 class VoteRepository(Protocol):
-    async def add(self, vote: Vote, *, now: datetime) -> bool:
-        """Store the vote; False when that user already gave that emoji to that item."""
+    """Votes as of the platform time of the reaction event that set them (``at``, default ``now``).
+
+    A later event always wins, whatever order the events are processed in: an add and a remove of the
+    same reaction handled concurrently or out of order end in the state of the later one.
+    """
+
+    async def add(self, vote: Vote, *, now: datetime, at: datetime | None = None) -> bool:
+        """Count the vote; False when it already counted (or a later removal decided otherwise)."""
         ...
 
-    async def remove(self, vote: Vote) -> bool: ...
+    async def remove(self, vote: Vote, *, now: datetime | None = None, at: datetime | None = None) -> bool:
+        """Withdraw the vote; False when it did not count."""
+        ...
 
     async def for_issue(self, issue_number: int) -> list[Vote]: ...
 

@@ -102,9 +102,10 @@ def _ensure_sqlite_directory(url: URL) -> None:
 def _set_sqlite_pragmas(dbapi_connection: Any, *, foreign_keys: bool) -> None:
     cursor = dbapi_connection.cursor()
     try:
+        # busy_timeout first: switching to WAL needs the lock another connection may hold right now.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
@@ -116,7 +117,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     On SQLite every connection gets ``foreign_keys=ON`` (votes and journal rows cascade with their
     parents), ``journal_mode=WAL`` (readers do not block the writer), ``busy_timeout=5000`` (a writer waits
     for another instead of failing at once) and ``synchronous=NORMAL``; the database file's directory is
-    created when missing.
+    created when missing. Transactions start with ``BEGIN IMMEDIATE``: a unit of work reads, then writes,
+    and a lazily begun transaction that another connection wrote past cannot upgrade to a writer (SQLite
+    answers "database is locked" at once, without waiting out the busy timeout).
     """
     async_url = make_url(normalise_url(url))
     if async_url.get_backend_name() == "sqlite":
@@ -126,6 +129,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             _set_sqlite_pragmas(dbapi_connection, foreign_keys=True)
+            dbapi_connection.isolation_level = None  # the "begin" listener below emits BEGIN
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -185,6 +186,8 @@ class DeliveredMessageRow(Base):
 class VoteRow(Base):
     """A reaction on an item message. Deleting the item (it vanished on re-ingestion) deletes its votes.
 
+    A withdrawn vote stays as a row with ``active`` false: ``changed_at`` is the platform time of the last
+    reaction event applied, so an add and a remove processed out of order still end in the later state.
     The unique constraint's index leads with ``item_id``, so it also serves the per-item lookups.
     """
 
@@ -198,6 +201,8 @@ class VoteRow(Base):
     emoji: Mapped[str]
     channel_id: Mapped[str]
     created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    changed_at: Mapped[datetime]
 
 
 class ProcessedEventRow(Base):

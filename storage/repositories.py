@@ -12,7 +12,20 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Select, String, delete, func, literal, select, update
+from sqlalchemy import (
+    Boolean,
+    Executable,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -470,6 +483,36 @@ class SqlDeliveryRepository(_Repository):
 # ---------------------------------------------------------------------------------------------- votes
 
 
+# The vote statements run for every reaction, so they are written once as SQL (valid on SQLite and
+# PostgreSQL alike) instead of being rebuilt and re-keyed for the compiled-statement cache each time.
+# A row's ``changed_at`` is the platform time of the last event applied: later events always win.
+_ITEM_ID = (
+    "SELECT items.id FROM items JOIN issues ON issues.id = items.issue_id "
+    "WHERE issues.number = :number AND items.key = :key"
+)
+_SAME_VOTE = f"item_id = ({_ITEM_ID}) AND platform = :platform AND user_id = :user_id AND emoji = :emoji"
+_UPSERT = (
+    "INSERT INTO votes (item_id, platform, user_id, emoji, channel_id, created_at, active, changed_at) "
+    "SELECT items.id, :platform, :user_id, :emoji, :channel_id, :now, :active, :at "
+    "FROM items JOIN issues ON issues.id = items.issue_id "
+    "WHERE issues.number = :number AND items.key = :key "
+    "ON CONFLICT (item_id, platform, user_id, emoji) DO UPDATE "
+    "SET active = excluded.active, changed_at = excluded.changed_at "
+    "WHERE votes.changed_at <= excluded.changed_at"
+)
+_TIMES = (bindparam("now", type_=UtcDateTime()), bindparam("at", type_=UtcDateTime()))
+_ACTIVE = bindparam("active", type_=Boolean())
+# Inserted, or a withdrawn vote counted again: a row comes back only when the vote starts to count.
+_COUNT_VOTE = text(_UPSERT + " AND NOT votes.active RETURNING votes.id").bindparams(*_TIMES, _ACTIVE)
+_RECORD_WITHDRAWAL = text(_UPSERT).bindparams(*_TIMES, _ACTIVE)
+_TOUCH_VOTE = text(
+    f"UPDATE votes SET changed_at = :at WHERE {_SAME_VOTE} AND active AND changed_at < :at"
+).bindparams(bindparam("at", type_=UtcDateTime()))
+_WITHDRAW_VOTE = text(
+    f"UPDATE votes SET active = false, changed_at = :at WHERE {_SAME_VOTE} AND active AND changed_at <= :at"
+).bindparams(bindparam("at", type_=UtcDateTime()))
+
+
 class SqlVoteRepository(_Repository):
     """Votes point at item rows, found by (issue number, item key); they vanish with their item."""
 
@@ -480,38 +523,48 @@ class SqlVoteRepository(_Repository):
             .where(IssueRow.number == issue_number, ItemRow.key == item_key)
         )
 
-    async def add(self, vote: Vote, *, now: datetime) -> bool:
-        """Store the vote; False when that user already gave that emoji to that item, or there is no such
-        item (it was removed by a re-ingestion). One race-safe ``INSERT ... SELECT ... ON CONFLICT``."""
-        source = (
-            select(
-                ItemRow.id,
-                literal(vote.platform.value, String()),
-                literal(vote.user_id, String()),
-                literal(vote.emoji, String()),
-                literal(vote.channel_id, String()),
-                literal(now, UtcDateTime()),
-            )
-            .join(IssueRow, IssueRow.id == ItemRow.issue_id)
-            .where(IssueRow.number == vote.issue_number, ItemRow.key == vote.item_key)
+    async def _execute(self, statement: TextClause, vote: Vote, **params: object) -> Any:
+        return await self._session.execute(
+            statement,
+            {
+                "number": vote.issue_number,
+                "key": vote.item_key,
+                "platform": vote.platform.value,
+                "user_id": vote.user_id,
+                "emoji": vote.emoji,
+                **params,
+            },
         )
-        statement = (
-            _insert(self._dialect, VoteRow)
-            .from_select(["item_id", "platform", "user_id", "emoji", "channel_id", "created_at"], source)
-            .on_conflict_do_nothing(index_elements=["item_id", "platform", "user_id", "emoji"])
-            .returning(VoteRow.id)
-        )
-        return await self._inserted(statement)
 
-    async def remove(self, vote: Vote) -> bool:
-        """Delete that user's ``emoji`` vote for the item (any channel); True when there was one."""
-        statement = delete(VoteRow).where(
-            VoteRow.item_id.in_(self._item_id(vote.issue_number, vote.item_key).scalar_subquery()),
-            VoteRow.platform == vote.platform.value,
-            VoteRow.user_id == vote.user_id,
-            VoteRow.emoji == vote.emoji,
+    async def add(self, vote: Vote, *, now: datetime, at: datetime | None = None) -> bool:
+        """Count the vote as of ``at`` (default ``now``); True only when this call made it count.
+
+        Race-safe: of concurrent identical adds exactly one returns True. An add older than a removal
+        already applied changes nothing; a vote for an item that no longer exists is not stored.
+        """
+        at = at or now
+        written = await self._execute(
+            _COUNT_VOTE, vote, channel_id=vote.channel_id, now=now, active=True, at=at
         )
-        return _rowcount(await self._session.execute(statement)) > 0
+        if written.first() is not None:
+            return True
+        # Already counting: remember this later event so that an older removal cannot undo it.
+        await self._execute(_TOUCH_VOTE, vote, at=at)
+        return False
+
+    async def remove(self, vote: Vote, *, now: datetime | None = None, at: datetime | None = None) -> bool:
+        """Withdraw the vote as of ``at``; True only when this call withdrew a counted vote.
+
+        A removal handled before its (earlier) add leaves a withdrawn row, so that add does not count.
+        """
+        now = now or _now()
+        at = at or now
+        if _rowcount(await self._execute(_WITHDRAW_VOTE, vote, at=at)) > 0:
+            return True
+        await self._execute(
+            _RECORD_WITHDRAWAL, vote, channel_id=vote.channel_id, now=now, active=False, at=at
+        )
+        return False
 
     def _votes(self) -> Select[VoteRow, int, str]:
         return (
@@ -535,12 +588,15 @@ class SqlVoteRepository(_Repository):
         ]
 
     async def for_issue(self, issue_number: int) -> builtins.list[Vote]:
-        return await self._run(self._votes().where(IssueRow.number == issue_number))
+        return await self._run(self._votes().where(IssueRow.number == issue_number, VoteRow.active))
 
     async def for_item(self, issue_number: int, item_key: str, platform: Platform) -> builtins.list[Vote]:
         return await self._run(
             self._votes().where(
-                IssueRow.number == issue_number, ItemRow.key == item_key, VoteRow.platform == platform.value
+                IssueRow.number == issue_number,
+                ItemRow.key == item_key,
+                VoteRow.platform == platform.value,
+                VoteRow.active,
             )
         )
 
@@ -548,16 +604,19 @@ class SqlVoteRepository(_Repository):
 # ---------------------------------------------------------------------------------------------- events
 
 
+_FIRST_TIME = text(
+    "INSERT INTO processed_events (source, event_id, seen_at) VALUES (:source, :event_id, :seen_at) "
+    "ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id"
+).bindparams(bindparam("seen_at", type_=UtcDateTime()))
+
+
 class SqlEventLog(_Repository):
     async def first_time(self, source: str, event_id: str, *, now: datetime) -> bool:
         """Record a platform event id; False when it was seen before (a redelivery). Race-safe."""
-        statement = (
-            _insert(self._dialect, ProcessedEventRow)
-            .values(source=source, event_id=event_id, seen_at=now)
-            .on_conflict_do_nothing(index_elements=["source", "event_id"])
-            .returning(ProcessedEventRow.event_id)
+        result = await self._session.execute(
+            _FIRST_TIME, {"source": source, "event_id": event_id, "seen_at": now}
         )
-        return await self._inserted(statement)
+        return result.first() is not None
 
     async def prune(self, *, before: datetime) -> int:
         """Forget events seen before ``before`` (platforms redeliver within minutes); how many went."""

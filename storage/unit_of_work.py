@@ -11,6 +11,9 @@ was left; it then starts a fresh session.
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -34,6 +37,49 @@ from storage.repositories import (
 )
 
 
+class TurnLock:
+    """A FIFO lock whose urgent waiters go before the background ones.
+
+    SQLite has one writer at a time. Within a process, units of work take turns here instead of
+    contending for the file lock (whose busy handler is unfair under load and gives up after its
+    timeout; other processes still wait on it through busy_timeout). Work a person waits for (a slash
+    command's reply) goes ahead of background work (a backlog of reactions to store).
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: dict[bool, collections.deque[asyncio.Future[None]]] = {
+            True: collections.deque(),
+            False: collections.deque(),
+        }
+
+    async def acquire(self, *, background: bool) -> None:
+        if not self._held and not any(self._waiters.values()):
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiters[not background]
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # the turn was handed over just as the waiter gave up: pass it on
+            else:
+                queue.remove(turn)
+            raise
+
+    def release(self) -> None:
+        for urgent in (True, False):
+            queue = self._waiters[urgent]
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the lock stays held, now by that waiter
+                    return
+        self._held = False
+
+
 class SqlUnitOfWork:
     # Typed as the ports (protocol attributes are invariant); the objects are the Sql* repositories.
     issues: IssueRepository
@@ -42,9 +88,18 @@ class SqlUnitOfWork:
     events: EventLog
     suggestions: SuggestionRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dialect: str,
+        lock: TurnLock | None = None,
+        *,
+        background: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._dialect = dialect
+        self._lock = lock
+        self._background = background
         self._session: AsyncSession | None = None
 
     @property
@@ -57,6 +112,8 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("the unit of work is already entered")
+        if self._lock is not None:
+            await self._lock.acquire(background=self._background)
         session = self._sessions()
         self._session = session
         self.issues = SqlIssueRepository(session, self._dialect)
@@ -78,7 +135,11 @@ class SqlUnitOfWork:
         try:
             await session.rollback()  # a no-op after commit; otherwise undoes what was not committed
         finally:
-            await session.close()
+            try:
+                await session.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -87,13 +148,21 @@ class SqlUnitOfWork:
         await self.session.rollback()
 
 
-def make_uow_factory(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
-    """A ``bot.ports.UnitOfWorkFactory``: each call gives a new unit of work on ``engine``."""
+_turn_locks: weakref.WeakKeyDictionary[AsyncEngine, TurnLock] = weakref.WeakKeyDictionary()
+
+
+def make_uow_factory(engine: AsyncEngine, *, background: bool = False) -> Callable[[], SqlUnitOfWork]:
+    """A ``bot.ports.UnitOfWorkFactory``: each call gives a new unit of work on ``engine``.
+
+    On SQLite the factories of one engine share a :class:`TurnLock`; ``background`` units of work wait
+    for the others.
+    """
     sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
     dialect = engine.dialect.name
+    lock = _turn_locks.setdefault(engine, TurnLock()) if dialect == "sqlite" else None
 
     def factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(sessions, dialect)
+        return SqlUnitOfWork(sessions, dialect, lock, background=background)
 
     return factory
 

@@ -13,6 +13,8 @@ from bot.model import (
     PostedMessage,
 )
 from bot.ports import LocatedMessage
+from storage.database import create_engine
+from storage.unit_of_work import make_uow_factory
 from tests.storage.samples import DISCORD, NOW, SLACK, sample_issue
 
 HEADER = DeliveryStep(MessageKind.HEADER)
@@ -52,13 +54,16 @@ async def test_begin_needs_a_stored_issue(uow_factory):
             await uow.deliveries.begin(196, SLACK, now=NOW)
 
 
-async def test_concurrent_begins_make_one_delivery(uow_factory, issue):
+async def test_concurrent_begins_make_one_delivery(uow_factory, issue, database_url):
+    """Two replicas (each with its own engine) begin the same delivery at the same moment."""
     started = asyncio.Event()
     entered = 0
+    other_engine = create_engine(database_url)
+    factories = {0: uow_factory, 1: make_uow_factory(other_engine)}
 
     async def begin(offset):
         nonlocal entered
-        async with uow_factory() as uow:
+        async with factories[offset]() as uow:
             entered += 1
             if entered == 2:
                 started.set()
@@ -68,7 +73,10 @@ async def test_concurrent_begins_make_one_delivery(uow_factory, issue):
             await uow.commit()
             return delivery
 
-    first, second = await asyncio.wait_for(asyncio.gather(begin(0), begin(1)), timeout=30)
+    try:
+        first, second = await asyncio.wait_for(asyncio.gather(begin(0), begin(1)), timeout=30)
+    finally:
+        await other_engine.dispose()
     assert first.started_at == second.started_at
     async with uow_factory() as uow:
         assert len(await uow.deliveries.all()) == 1

@@ -133,6 +133,8 @@ def upgrade() -> None:
         sa.Column("emoji", sa.String(), nullable=False),
         sa.Column("channel_id", sa.String(), nullable=False),
         _timestamp("created_at"),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        _timestamp("changed_at"),
         sa.PrimaryKeyConstraint("id", name="pk_votes"),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name="fk_votes_item_id_items", ondelete="CASCADE"),
         sa.UniqueConstraint(
