@@ -63,6 +63,7 @@ class Application:
         return [c.to_channel() for c in self.config.channels]
 
     async def aclose(self) -> None:
+        await self.votes.aclose()
         for platform in self._platforms.values():
             close = getattr(platform, "aclose", None)
             if close is not None:
@@ -106,7 +107,14 @@ async def bootstrap(
         engine=engine,
         uow_factory=uow_factory,
         clock=clock,
-        votes=VoteService(uow_factory, clock, config.votes),
+        # One writer lane on SQLite (one writer at a time anyway); several on PostgreSQL.
+        votes=VoteService(
+            # A backlog of reactions to store waits for the replies people are waiting on.
+            make_uow_factory(engine, background=True),
+            clock,
+            config.votes,
+            lanes=1 if engine.dialect.name == "sqlite" else 8,
+        ),
         suggestions=SuggestionService(uow_factory, clock),
         platform_factories=platform_factories or default_platform_factories(),
         **overrides,

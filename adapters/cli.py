@@ -66,7 +66,11 @@ def handles_errors(command: Callable[..., T]) -> Callable[..., T]:
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on the platforms it supports
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def parse_issue_file(path: Path, fmt: str | None) -> list[Issue]:

@@ -148,6 +148,5 @@ class DiscordRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._connection, 10)
             self._connection = None
-        drain = getattr(self.app.votes, "drain", None)  # store the reactions already received, if it can
-        if drain is not None and not await drain():
+        if not await self.app.votes.drain():
             log.warning("discord: stopped before every reaction received was stored")

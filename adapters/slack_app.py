@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -26,8 +27,19 @@ from bot.votes import ReactionEvent
 
 log = logging.getLogger(__name__)
 
-INLINE_REPLY_SECONDS = 2.0
+# A reply ready this soon goes in the acknowledgement itself (one message, no follow-up); otherwise the
+# command is acknowledged at once and the reply follows through response_url. Slack allows 3 s, but a
+# person sees a slash command hang for every millisecond of it.
+INLINE_REPLY_SECONDS = 0.1
 FAILURE_REPLY = "Sorry, something went wrong on digestbot's side; nothing was saved. Please try again."
+
+
+def slack_time(ts: object) -> datetime | None:
+    """A Slack ``ts``/``event_ts`` ("1700000000.000100") as a time, or None when there is none."""
+    try:
+        return datetime.fromtimestamp(float(str(ts)), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def slack_actor(app: Application, command: dict[str, Any]) -> Actor:
@@ -42,9 +54,15 @@ def slack_actor(app: Application, command: dict[str, Any]) -> Actor:
     )
 
 
+# Replies still being worked on after their acknowledgement; shutdown waits for them.
+unfinished_replies: set[asyncio.Future[Reply]] = set()
+
+
 async def answer_command(ack: Any, respond: Any, work: Awaitable[Reply]) -> None:
     """Acknowledge with the reply when it is ready in time, else acknowledge now and reply later."""
     task = asyncio.ensure_future(work)
+    unfinished_replies.add(task)
+    task.add_done_callback(unfinished_replies.discard)
     done, _ = await asyncio.wait({task}, timeout=INLINE_REPLY_SECONDS)
     if task in done:
         reply = _reply_of(task)
@@ -100,6 +118,7 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
                 added=added,
                 event_id=body.get("event_id"),
                 by_bot=user == context.get("bot_user_id"),
+                occurred_at=slack_time(event.get("event_ts")),
             )
         )
         log.debug("slack %s by %s: %s", event.get("type"), user, outcome.value)
@@ -130,14 +149,17 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
 
 
 def build_web_app(
-    bolt: AsyncApp, *, extra_routes: Callable[[web.Application], None] | None = None
+    bolt: AsyncApp,
+    *,
+    pending: Callable[[], int] = lambda: 0,
+    extra_routes: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     async def slack_events(request: web.Request) -> web.Response:
         response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ok", "pending_reactions": pending()})
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
@@ -166,7 +188,8 @@ class SlackRuntime:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
             return
-        self._runner = web.AppRunner(build_web_app(self.bolt), access_log=None)
+        web_app = build_web_app(self.bolt, pending=lambda: self.app.votes.pending)
+        self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, config.http.host, config.http.port)
         await site.start()
@@ -176,7 +199,14 @@ class SlackRuntime:
         log.info("slack: serving /slack/events on %s:%s", config.http.host, self.port)
 
     async def stop(self) -> None:
+        """Stop taking requests, then let the reactions already acknowledged be stored."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.shutdown()
+        if not await self.app.votes.drain():
+            log.warning("slack: stopped before every acknowledged reaction was stored")
+        if unfinished_replies:
+            await asyncio.wait(set(unfinished_replies), timeout=10)
         if self._runner is not None:
             await self._runner.cleanup()

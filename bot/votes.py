@@ -7,7 +7,7 @@ import contextlib
 import enum
 import logging
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,9 +15,12 @@ from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
 from bot.messages import section_display_title
 from bot.model import Channel, Issue, MessageKind, Platform, Vote
-from bot.ports import ChatPlatform, Clock, LocatedMessage, UnitOfWorkFactory
+from bot.ports import ChatPlatform, Clock, LocatedMessage, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+BATCH_SIZE = 20  # reactions stored per transaction when they arrive faster than they are stored
+LOCATE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class ReactionEvent:
     added: bool
     event_id: str | None = None
     by_bot: bool = False
+    occurred_at: datetime | None = None  # the platform's time of the reaction, where it says (Slack)
 
 
 class VoteOutcome(enum.StrEnum):
@@ -68,6 +72,14 @@ class ItemScore:
             "platforms": dict(self.by_platform),
             "sponsored": self.sponsored,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    event: ReactionEvent
+    emoji: str
+    at: datetime
+    outcome: asyncio.Future[VoteOutcome]
 
 
 @dataclass(slots=True)
@@ -111,72 +123,148 @@ def ranked(scores: Sequence[ItemScore], *, include_sponsored: bool = False) -> l
     return sorted(eligible, key=lambda s: (-s.score, s.section_position, s.position))
 
 
-class KeyedLocks:
-    """One FIFO lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class VoteService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: VotesConfig) -> None:
+    """Turns reactions into votes.
+
+    Reactions are applied by a few worker lanes: every reaction of one user with one emoji on one message
+    goes through the same lane, in the order it arrived, so a quick add-then-remove never ends as a vote;
+    and at most ``lanes`` units of work write votes at once, which keeps a burst of reactions from
+    queueing ahead of everything else the database does (on SQLite, one lane).
+    """
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: VotesConfig, *, lanes: int = 1
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._policy = policy
-        self._locks = KeyedLocks()
+        self._lanes: list[asyncio.Queue[_Pending]] = []
+        self._workers: list[asyncio.Task[None]] = []
+        self._lane_count = max(1, lanes)
+        self._pending = 0
+        self._located: dict[tuple[Platform, str, str], LocatedMessage] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def pending(self) -> int:
+        """Reactions received and not yet stored."""
+        return self._pending
+
+    async def drain(self, within: float = 30.0) -> bool:
+        """Wait until every reaction already received is stored (before shutting down); False on timeout.
+
+        Adapters acknowledge a reaction before handling it, so a handler may have been scheduled without
+        having started: the short first pause lets those begin before waiting for all to finish.
+        """
+        await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(self._idle.wait(), within)
+        except TimeoutError:
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers, self._lanes = [], []
 
     async def handle(self, event: ReactionEvent) -> VoteOutcome:
-        """Count or withdraw one reaction. Events about the same reaction are applied in the order they
-        arrived (a quick add-then-remove must not end as a vote), so the lock is taken before any await.
-        """
+        """Count or withdraw one reaction, after the reactions that arrived before it."""
         if event.by_bot:
             return VoteOutcome.BOT
         emoji = normalise_emoji(event.emoji)
         if self._policy.weight(emoji) is None:
             return VoteOutcome.EMOJI_IGNORED
+        at = event.occurred_at or self._clock.now()  # arrival order where the platform gives no time
         key = (event.platform, event.channel_id, event.message_id, event.user_id, emoji)
-        async with self._locks.hold(key):
-            return await self._apply(event, emoji)
+        pending = _Pending(event, emoji, at, asyncio.get_running_loop().create_future())
+        self._start_workers()
+        self._pending += 1
+        self._idle.clear()
+        self._lanes[hash(key) % len(self._lanes)].put_nowait(pending)
+        return await pending.outcome
 
-    async def _apply(self, event: ReactionEvent, emoji: str) -> VoteOutcome:
+    def _start_workers(self) -> None:
+        if self._workers and not any(w.done() for w in self._workers):
+            return
+        if self._workers:  # a previous event loop ended; its queues went with it
+            self._workers, self._lanes = [], []
+        self._lanes = [asyncio.Queue() for _ in range(self._lane_count)]
+        self._workers = [
+            asyncio.create_task(self._work(lane), name=f"votes-lane-{n}")
+            for n, lane in enumerate(self._lanes)
+        ]
+
+    async def _work(self, lane: asyncio.Queue[_Pending]) -> None:
+        while True:
+            batch = [await lane.get()]
+            while not lane.empty() and len(batch) < BATCH_SIZE:
+                batch.append(lane.get_nowait())
+            try:
+                results: list[VoteOutcome | Exception] = list(await self._apply(batch))
+            except Exception:  # one bad event must not take the others with it: retry them one by one
+                results = []
+                for pending in batch:
+                    try:
+                        results.extend(await self._apply([pending]))
+                    except Exception as error:
+                        log.error("could not store a %s reaction: %s", pending.event.platform.value, error)
+                        results.append(error)
+            for pending, result in zip(batch, results, strict=True):
+                if not pending.outcome.done():
+                    if isinstance(result, Exception):
+                        pending.outcome.set_exception(result)
+                    else:
+                        pending.outcome.set_result(result)
+            self._pending -= len(batch)
+            if self._pending == 0:
+                self._idle.set()
+
+    async def _apply(self, batch: list[_Pending]) -> list[VoteOutcome]:
+        """Store a run of reactions in one transaction, in the order they arrived."""
         async with self._uow_factory() as uow:
-            located = await uow.deliveries.locate(event.platform, event.channel_id, event.message_id)
-            if located is None or located.step.kind is not MessageKind.ITEM or located.step.item_key is None:
-                return VoteOutcome.NOT_AN_ITEM
-            if event.event_id is not None and not await uow.events.first_time(
-                event.platform.value, event.event_id, now=self._clock.now()
-            ):
-                return VoteOutcome.REDELIVERY
-            vote = Vote(
-                issue_number=located.issue_number,
-                item_key=located.step.item_key,
-                platform=event.platform,
-                user_id=event.user_id,
-                emoji=emoji,
-                channel_id=located.channel.id,
-            )
-            if event.added:
-                changed = await uow.votes.add(vote, now=self._clock.now())
-                outcome = VoteOutcome.COUNTED if changed else VoteOutcome.UNCHANGED
-            else:
-                changed = await uow.votes.remove(vote)
-                outcome = VoteOutcome.WITHDRAWN if changed else VoteOutcome.UNCHANGED
+            outcomes = [await self._apply_one(uow, p.event, p.emoji, p.at) for p in batch]
             await uow.commit()
-        return outcome
+        return outcomes
+
+    async def _locate(self, uow: UnitOfWork, event: ReactionEvent) -> LocatedMessage | None:
+        key = (event.platform, event.channel_id, event.message_id)
+        located = self._located.get(key)
+        if located is None:
+            located = await uow.deliveries.locate(*key)
+            if located is not None:  # only hits: a message may be journaled just after its first reaction
+                if len(self._located) >= LOCATE_CACHE_SIZE:
+                    self._located.clear()
+                self._located[key] = located
+        return located
+
+    async def _apply_one(
+        self, uow: UnitOfWork, event: ReactionEvent, emoji: str, at: datetime
+    ) -> VoteOutcome:
+        located = await self._locate(uow, event)
+        if located is None or located.step.kind is not MessageKind.ITEM or located.step.item_key is None:
+            return VoteOutcome.NOT_AN_ITEM
+        if event.event_id is not None and not await uow.events.first_time(
+            event.platform.value, event.event_id, now=self._clock.now()
+        ):
+            return VoteOutcome.REDELIVERY
+        vote = Vote(
+            issue_number=located.issue_number,
+            item_key=located.step.item_key,
+            platform=event.platform,
+            user_id=event.user_id,
+            emoji=emoji,
+            channel_id=located.channel.id,
+        )
+        if event.added:
+            changed = await uow.votes.add(vote, now=self._clock.now(), at=at)
+            return VoteOutcome.COUNTED if changed else VoteOutcome.UNCHANGED
+        changed = await uow.votes.remove(vote, now=self._clock.now(), at=at)
+        return VoteOutcome.WITHDRAWN if changed else VoteOutcome.UNCHANGED
 
     async def scores(self, issue_number: int) -> list[ItemScore] | None:
         async with self._uow_factory() as uow:
@@ -196,6 +284,7 @@ class VoteService:
         """
         report = ReconcileReport()
         since: datetime = self._clock.now() - timedelta(days=days)
+        read_at = self._clock.now()
         wanted_channels = {c.id for c in channels} if channels is not None else None
         async with self._uow_factory() as uow:
             messages = await uow.deliveries.item_messages(platform.platform, since=since)
@@ -230,12 +319,11 @@ class VoteService:
                 }
                 for user, emoji in present.keys() - stored:
                     vote = Vote(issue_number, key, platform.platform, user, emoji, present[(user, emoji)])
-                    report.added += await uow.votes.add(vote, now=self._clock.now())
+                    report.added += await uow.votes.add(vote, now=self._clock.now(), at=read_at)
                 if readable:  # never withdraw votes on the strength of a partial read
                     for user, emoji in stored - present.keys():
-                        report.removed += await uow.votes.remove(
-                            Vote(issue_number, key, platform.platform, user, emoji)
-                        )
+                        withdrawn = Vote(issue_number, key, platform.platform, user, emoji)
+                        report.removed += await uow.votes.remove(withdrawn, now=self._clock.now(), at=read_at)
                 await uow.commit()
         log.info(
             "reconciled %s: %d messages read, %d votes added, %d removed",

@@ -118,3 +118,33 @@ async def test_reconcile_recovers_votes_given_while_down_without_double_counting
     assert scores["Paper one"] == 2
     assert scores["Lead story"] == 2
     assert scores["Paper two"] == 0
+
+
+async def test_events_processed_out_of_order_end_in_the_later_state(uow_factory, posted):
+    """Slack does not promise order: a removal handled before its add must still win."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    service = VoteService(uow_factory, FakeClock(), WEIGHTS)
+    t0 = FakeClock().now()
+    add = replace(reaction(posted, "Paper one", "U1", "+1"), occurred_at=t0)
+    remove = replace(
+        reaction(posted, "Paper one", "U1", "+1", added=False), occurred_at=t0 + timedelta(seconds=1)
+    )
+    assert await service.handle(remove) is VoteOutcome.UNCHANGED
+    assert await service.handle(add) is VoteOutcome.UNCHANGED
+    assert {s.title: s.score for s in await service.scores(7)}["Paper one"] == 0
+
+    readd = replace(add, occurred_at=t0 + timedelta(seconds=2))
+    assert await service.handle(readd) is VoteOutcome.COUNTED
+    assert {s.title: s.score for s in await service.scores(7)}["Paper one"] == 1
+
+
+async def test_many_concurrent_reactions_on_one_item_all_count(uow_factory, posted):
+    import asyncio
+
+    service = VoteService(uow_factory, FakeClock(), WEIGHTS)
+    events = [reaction(posted, "Paper two", f"U{n}", "+1") for n in range(40)]
+    outcomes = await asyncio.gather(*(service.handle(e) for e in events))
+    assert set(outcomes) == {VoteOutcome.COUNTED}
+    assert {s.title: s.score for s in await service.scores(7)}["Paper two"] == 40

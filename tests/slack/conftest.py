@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from bot.config import parse_config
 from bot.ingest import parse_file
 from bot.model import Channel
 from bot.posting import PostReport, post_to_channels
-from tests.emulators.slack_emulator import SlackEmulator, User
+from tests.emulators.slack_emulator import AppResponse, SlackEmulator, User
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deep-learning-weekly-195.txt"
 ADMIN = "U0ADMIN001"
@@ -93,3 +94,27 @@ async def slack_world(tmp_path: Path) -> AsyncIterator[SlackWorld]:
         finally:
             await runtime.stop()
             await app.aclose()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 5.0) -> None:
+    """Reactions are acknowledged before they are stored: wait (bounded) until ``check`` holds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected state was not reached in time")
+        await asyncio.sleep(0.02)
+
+
+async def reply_to(emu: SlackEmulator, answer: AppResponse, *, within: float = 5.0) -> dict[str, Any]:
+    """What the user sees for a slash command: the reply in the acknowledgement, or the one that the bot
+    sent to ``response_url`` when the reply was not ready in time for the acknowledgement."""
+    assert answer.status == 200, answer.body
+    assert answer.elapsed < 3, "Slack shows an error when a command is not acknowledged within 3 s"
+    assert answer.trigger_id is not None
+
+    async def replied() -> bool:
+        return any(r.body.get("text") for r in emu.responses_for(answer.trigger_id))
+
+    await eventually(replied, within=within)
+    [reply] = [r.body for r in emu.responses_for(answer.trigger_id) if r.body.get("text")]
+    return reply

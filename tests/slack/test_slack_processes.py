@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.emulators.slack_emulator import SlackEmulator
-from tests.slack.conftest import EXAMPLE
+from tests.slack.conftest import EXAMPLE, reply_to
 
 
 def free_port() -> int:
@@ -119,8 +119,8 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
             )
             bad = await emu.send_slash_command(url, "/suggest", "not-a-link")
             assert good.status == bad.status == 200
-            assert "suggested for the next issue" in good.json()["text"]
-            assert "only http:// and https://" in bad.json()["text"]
+            assert "suggested for the next issue" in (await reply_to(emu, good))["text"]
+            assert "only http:// and https://" in (await reply_to(emu, bad))["text"]
         finally:
             run.send_signal(signal.SIGTERM)
             _, run_err = await asyncio.wait_for(run.communicate(), 30)

@@ -36,6 +36,7 @@ async def test_socket_mode_counts_votes_and_answers_suggest(tmp_path: Path):
             assert ack.payload is not None
             assert "suggested for the next issue" in ack.payload["text"]
 
+            assert await app.votes.drain()
             scores = await world.scores()
             lyra_score = next(s.score for t, s in scores.items() if t.startswith("Google Open-Sources Lyra"))
             assert lyra_score == 2  # one fire, counted once despite the retry
