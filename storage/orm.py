@@ -249,3 +249,7 @@ class SuggestionSupporterRow(Base):
     workspace_id: Mapped[str | None]
     channel_id: Mapped[str | None]
     at: Mapped[datetime]
+
+
+# Tables of later features live in modules of their own; importing them registers them on Base.metadata.
+from storage import orm_community, orm_scheduling  # noqa: E402, F401
