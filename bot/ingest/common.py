@@ -307,3 +307,19 @@ def finish(issue: Issue, *, filename: str) -> Issue:
         issue.source = filename
     issue.renumber()
     return issue
+
+
+@dataclass(slots=True)
+class PendingItem:
+    """An item whose title and link are known and whose blurb is still being collected."""
+
+    title: str
+    url: str | None
+    parts: list[str] = field(default_factory=list)
+    byline: str | None = None
+
+    def item(self) -> Item | None:
+        blurb = join_paragraphs(self.parts)
+        if self.byline:
+            blurb = f"{blurb}\n\n— {self.byline}" if blurb else f"by {self.byline}"
+        return make_item(self.title, self.url, blurb)

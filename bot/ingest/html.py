@@ -14,26 +14,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, Tag
 
 from bot.ingest.common import (
     IssueBuilder,
+    PendingItem,
     detect_number,
     finish,
     has_word,
     is_boilerplate_link,
     is_url,
     join_paragraphs,
-    make_item,
     parse_date,
     squash,
     title_from_filename,
     usable_href,
 )
-from bot.model import Issue, Item
+from bot.model import Issue
 
 _SKIP = {
     "script",
@@ -133,27 +133,13 @@ def _split_rest(rest: str) -> tuple[str, str | None]:
     return ("", byline.group(1).strip()) if byline else (rest, None)
 
 
-@dataclass(slots=True)
-class _Pending:
-    title: str
-    url: str | None
-    parts: list[str] = field(default_factory=list)
-    byline: str | None = None
-
-    def item(self) -> Item | None:
-        blurb = join_paragraphs(self.parts)
-        if self.byline:
-            blurb = f"{blurb}\n\n— {self.byline}" if blurb else f"by {self.byline}"
-        return make_item(self.title, self.url, blurb)
-
-
 class _Walker:
     def __init__(self, *, want_title: bool) -> None:
         self.builder = IssueBuilder()
         self.title: str | None = None
         self.want_title = want_title
         self.intro: list[str] = []
-        self.pending: _Pending | None = None
+        self.pending: PendingItem | None = None
         self.started = False  # a section or item has been seen: no more intro
 
     def flush(self) -> None:
@@ -165,7 +151,7 @@ class _Walker:
         self.flush()
         self.started = True
         blurb, byline = _split_rest(lead.rest)
-        self.pending = _Pending(lead.title, lead.url, [*(parts or []), blurb], byline)
+        self.pending = PendingItem(lead.title, lead.url, [*(parts or []), blurb], byline)
 
     def visit(self, node: Tag) -> None:
         for child in node.children:
@@ -230,7 +216,7 @@ class _Walker:
             self.started = True
             blurb, byline = _split_rest(lead.rest)
             extra = [_block_text(c) for c in el.find_all(list(_BLOCKS)) if _is_top_block(c, el, container)]
-            self.builder.add(_Pending(lead.title, lead.url, [context or "", blurb, *extra], byline).item())
+            self.builder.add(PendingItem(lead.title, lead.url, [context or "", blurb, *extra], byline).item())
         elif nested:
             self.flush()
             own = _inline_after_start(el)

@@ -41,6 +41,7 @@ from markdown_it.tree import SyntaxTreeNode
 from bot.ingest.common import (
     IngestError,
     IssueBuilder,
+    PendingItem,
     detect_number,
     finish,
     has_word,
@@ -246,26 +247,12 @@ def _block_text(node: SyntaxTreeNode) -> str:
     return ""
 
 
-@dataclass(slots=True)
-class _Pending:
-    title: str
-    url: str | None
-    parts: list[str] = field(default_factory=list)
-    byline: str | None = None
-
-    def item(self) -> Item | None:
-        blurb = join_paragraphs(self.parts)
-        if self.byline:
-            blurb = f"{blurb}\n\n— {self.byline}" if blurb else f"by {self.byline}"
-        return make_item(self.title, self.url, blurb)
-
-
 class _Walker:
     def __init__(self) -> None:
         self.builder = IssueBuilder()
         self.intro: list[str] = []
         self.in_intro = True
-        self.pending: _Pending | None = None  # a paragraph item still collecting its blurb
+        self.pending: PendingItem | None = None  # a paragraph item still collecting its blurb
         self.last_quote: str | None = None  # a blockquote no item has claimed yet
         self.previous_text = ""
 
@@ -314,7 +301,7 @@ class _Walker:
             for lead in leads:
                 assert lead is not None
                 blurb, byline = _split_rest(lead.rest)
-                self.builder.add(_Pending(lead.title, lead.url, [blurb], byline).item())
+                self.builder.add(PendingItem(lead.title, lead.url, [blurb], byline).item())
             self.in_intro = self.in_intro and not self.builder.current.items
             return
         lead = _lead(inline, inline.segs, paragraph=True)
@@ -324,7 +311,7 @@ class _Walker:
             self.flush()
             blurb, byline = _split_rest(lead.rest)
             parts = [quote, blurb] if lead.attribution and quote else [blurb]
-            self.pending = _Pending(lead.title, lead.url, [p for p in parts if p], byline)
+            self.pending = PendingItem(lead.title, lead.url, [p for p in parts if p], byline)
             self.in_intro = False
             return
         if self.pending is not None:
@@ -359,7 +346,7 @@ class _Walker:
             if lead is not None:
                 blurb, byline = _split_rest(lead.rest)
                 parts = [context or "", blurb, *(_block_text(child) for child in others)]
-                self.builder.add(_Pending(lead.title, lead.url, parts, byline).item())
+                self.builder.add(PendingItem(lead.title, lead.url, parts, byline).item())
             elif nested and any(_inline_has_link(n) for n in nested):
                 own = inline.text() if first is not None else None
                 for sub in nested:
