@@ -71,21 +71,25 @@ class Application:
         await self.engine.dispose()
 
 
+def _slack(app: Application) -> ChatPlatform:
+    from adapters.slack_platform import make_slack_platform
+
+    return make_slack_platform(app)
+
+
+def _discord(app: Application) -> ChatPlatform:
+    from adapters.discord_platform import make_discord_platform
+
+    return make_discord_platform(app)
+
+
 def default_platform_factories() -> dict[Platform, PlatformFactory]:
-    factories: dict[Platform, PlatformFactory] = {Platform.CONSOLE: lambda app: ConsolePlatform()}
-    try:
-        from adapters.slack_platform import make_slack_platform
-    except ImportError:
-        pass
-    else:
-        factories[Platform.SLACK] = make_slack_platform
-    try:
-        from adapters.discord_platform import make_discord_platform
-    except ImportError:
-        pass
-    else:
-        factories[Platform.DISCORD] = make_discord_platform
-    return factories
+    """Each platform's SDK is imported only when a channel on it is used (discord.py alone takes ~1 s)."""
+    return {
+        Platform.CONSOLE: lambda app: ConsolePlatform(),
+        Platform.SLACK: _slack,
+        Platform.DISCORD: _discord,
+    }
 
 
 async def bootstrap(

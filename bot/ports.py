@@ -26,6 +26,7 @@ from bot.model import (
     Supporter,
     Vote,
 )
+from bot.scheduling_ports import SchedulingRepository
 
 # ---------------------------------------------------------------------------------------------- chat
 
@@ -203,6 +204,7 @@ class UnitOfWork(Protocol):
     votes: VoteRepository
     events: EventLog
     suggestions: SuggestionRepository
+    scheduling: SchedulingRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -28,6 +28,7 @@ from bot.ports import (
     UnitOfWork,
     VoteRepository,
 )
+from bot.scheduling_ports import SchedulingRepository
 from storage.repositories import (
     SqlDeliveryRepository,
     SqlEventLog,
@@ -35,6 +36,7 @@ from storage.repositories import (
     SqlSuggestionRepository,
     SqlVoteRepository,
 )
+from storage.scheduling_repositories import SqlSchedulingRepository
 
 
 class TurnLock:
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
     votes: VoteRepository
     events: EventLog
     suggestions: SuggestionRepository
+    scheduling: SchedulingRepository
 
     def __init__(
         self,
@@ -121,6 +124,7 @@ class SqlUnitOfWork:
         self.votes = SqlVoteRepository(session, self._dialect)
         self.events = SqlEventLog(session, self._dialect)
         self.suggestions = SqlSuggestionRepository(session, self._dialect)
+        self.scheduling = SqlSchedulingRepository(session, self._dialect)
         return self
 
     async def __aexit__(
