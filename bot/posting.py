@@ -64,6 +64,7 @@ class PostReport:
     already_posted: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+    permanent: bool = False  # the error will not go away by retrying (channel, token or permission)
 
     @property
     def complete(self) -> bool:
@@ -119,6 +120,7 @@ class Poster:
                     progress(channel, done, len(plan))
         except PlatformError as error:
             report.errors.append(str(error))
+            report.permanent = error.permanent
             await self._finish(delivery, DeliveryState.FAILED, str(error) if error.permanent else None)
             log.warning("posting #%s to %s stopped: %s", issue_number, channel.name, error)
             return report
