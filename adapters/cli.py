@@ -342,9 +342,19 @@ def describe_report(report: PostReport) -> str:
 @cli.command()
 @click.argument("number", type=int, required=False)
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw the top items as a bar chart (PNG) to this file.",
+)
+@click.option(
+    "--top", "top_n", type=click.IntRange(min=1), default=5, show_default=True, help="Bars in --chart."
+)
 @click.pass_obj
-def votes(ctx: Context, number: int | None, as_json: bool) -> None:
-    """Issue N's items ranked by their votes on every platform (default: the latest issue)."""
+def votes(ctx: Context, number: int | None, as_json: bool, chart: Path | None, top_n: int) -> None:
+    """Issue N's items ranked by their votes on every platform, overall and per section (default: the
+    latest issue). Sponsored items are listed but not ranked unless votes.count_sponsored is set."""
+    from bot.leaderboard import issue_leaderboard, platform_counts, reaction_counts
 
     @with_app
     async def body(app: Application) -> None:
@@ -354,19 +364,82 @@ def votes(ctx: Context, number: int | None, as_json: bool) -> None:
                 issue_number = await uow.issues.latest_number()
             if issue_number is None:
                 raise CommandError("no issues yet: digestbot ingest FILE")
+        board = await issue_leaderboard(app.uow_factory, app.config.votes, issue_number)
         scores = await app.votes.scores(issue_number)
-        if scores is None:
+        if board is None or scores is None:
             raise CommandError(f"there is no issue #{issue_number}")
-        ordered = ranked(scores, include_sponsored=True)
+        ranks = {s.key: rank for rank, s in enumerate(board.overall, start=1)}
+        unranked = [s for s in ranked(scores, include_sponsored=True) if s.key not in ranks]
+        ordered = board.overall + unranked
+        if chart is not None:
+            from bot.results import chart_entries, top_items
+
+            from adapters.charts import draw_bar_chart
+
+            png = draw_bar_chart(f"Top items of #{issue_number}", chart_entries(top_items(board, top_n)))
+            await asyncio.to_thread(chart.write_bytes, png)
+            err.print(f"Wrote the chart of #{issue_number} to {chart}", markup=False)
         if as_json:
-            click.echo(json.dumps([s.as_json() for s in ordered], indent=2, ensure_ascii=False))
+            rows = [{**s.as_json(), "rank": ranks.get(s.key)} for s in ordered]
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
-        table = Table("Score", "Item", "Section", "Reactions", title=f"Votes on #{issue_number}")
+        table = Table(
+            "#", "Score", "Item", "Section", "Reactions", "Platforms", title=f"Votes on #{issue_number}"
+        )
         for s in ordered:
-            reactions = " ".join(f"{e}×{c}" for e, c in s.reactions.most_common())
             title = s.title + (" (sponsored)" if s.sponsored else "")
-            table.add_row(f"{s.score:g}", title, s.section, reactions)
+            rank = str(ranks[s.key]) if s.key in ranks else "–"
+            table.add_row(
+                rank, f"{s.score:g}", title, s.section, reaction_counts(s.reactions), platform_counts(s)
+            )
         out.print(table)
+        for section, items in board.by_section.items():
+            voted = [s for s in items if s.score > 0][:3]
+            if voted:
+                best = "; ".join(f"{s.title} ({s.score:g})" for s in voted)
+                out.print(f"{section}: {best}", markup=False)
+
+    body(ctx)
+
+
+@cli.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only issues published (or ingested) on or after this date (YYYY-MM-DD); default: all time.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
+    """All-time or period rankings: the most voted items across issues, and the people whose suggested
+    links were featured."""
+    from bot.leaderboard import leaderboard as build_leaderboard
+    from bot.leaderboard import platform_counts
+
+    @with_app
+    async def body(app: Application) -> None:
+        board = await build_leaderboard(
+            app.uow_factory, app.config.votes, since=since.date() if since is not None else None
+        )
+        items, people = board.items[:limit], board.suggesters[:limit]
+        if as_json:
+            document = {
+                "since": board.since.isoformat() if board.since else None,
+                "items": [{**s.as_json(), "issue": s.issue_number} for s in items],
+                "suggesters": [p.as_json() for p in people],
+            }
+            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+            return
+        period = f"since {board.since.isoformat()}" if board.since else "all time"
+        table = Table("#", "Score", "Item", "Issue", "Platforms", title=f"Top items, {period}")
+        for rank, s in enumerate(items, start=1):
+            table.add_row(str(rank), f"{s.score:g}", s.title, f"#{s.issue_number}", platform_counts(s))
+        out.print(table if items else f"No votes {period}.")
+        people_table = Table("#", "Suggester", "Featured", "Votes on them", title="Top suggesters")
+        for rank, p in enumerate(people, start=1):
+            people_table.add_row(str(rank), f"{p.platform}:{p.user_id}", str(p.featured), f"{p.score:g}")
+        out.print(people_table if people else "No featured suggestions yet.")
 
     body(ctx)
 

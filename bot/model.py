@@ -209,3 +209,5 @@ class Suggestion:
     featured_in: int | None = None
     created_at: datetime | None = None
     id: int | None = None
+    decided_by: str | None = None  # the admin who approved or rejected it
+    decided_at: datetime | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -152,6 +152,34 @@ class DeliveryRepository(Protocol):
     async def all(self) -> list[Delivery]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class VoteCount:
+    """How many votes with one emoji on one platform count now for one item."""
+
+    issue_number: int
+    item_key: str
+    platform: Platform
+    emoji: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteTotal:
+    """A :class:`VoteCount` with what a leaderboard shows of its item (all issues at once)."""
+
+    issue_number: int
+    item_key: str
+    title: str
+    url: str | None
+    sponsored: bool
+    section: str | None
+    section_position: int
+    position: int
+    platform: Platform
+    emoji: str
+    count: int
+
+
 class VoteRepository(Protocol):
     """Votes as of the platform time of the reaction event that set them (``at``, default ``now``).
 
@@ -170,6 +198,14 @@ class VoteRepository(Protocol):
     async def for_issue(self, issue_number: int) -> list[Vote]: ...
 
     async def for_item(self, issue_number: int, item_key: str, platform: Platform) -> list[Vote]: ...
+
+    async def counts(self, issue_number: int) -> list[VoteCount]:
+        """The votes counting now, grouped by item, platform and emoji (kept up to date on every change)."""
+        ...
+
+    async def totals(self, *, since: date | None = None) -> list[VoteTotal]:
+        """Vote counts of every voted item of the issues published (or ingested) since ``since``."""
+        ...
 
 
 class EventLog(Protocol):
@@ -195,6 +231,43 @@ class SuggestionRepository(Protocol):
         self, suggestion_id: int, status: SuggestionStatus, *, featured_in: int | None = None
     ) -> None: ...
 
+    async def decide(
+        self,
+        suggestion_id: int,
+        status: SuggestionStatus,
+        *,
+        by: str,
+        at: datetime,
+        section: str | None = None,
+    ) -> bool:
+        """Approve or reject a pending (or re-decide an approved/rejected) suggestion; False when it is
+        featured already or unknown. ``section`` (when given) is where the draft puts it."""
+        ...
+
+    async def set_title(self, suggestion_id: int, title: str) -> None: ...
+
+    async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
+        """How many suggestions the user submitted or supported since ``since`` (the daily quota)."""
+        ...
+
+
+class ResultsRepository(Protocol):
+    """The weekly-results message of each channel and issue, sent at most once."""
+
+    async def claim(
+        self, platform: Platform, channel_id: str, issue_number: int, results_of: int, *, now: datetime
+    ) -> bool:
+        """True for the first claim of (channel, issue); False when it was claimed (sent) before."""
+        ...
+
+    async def record(
+        self, platform: Platform, channel_id: str, issue_number: int, message_id: str
+    ) -> None: ...
+
+    async def release(self, platform: Platform, channel_id: str, issue_number: int) -> None:
+        """Forget a claim whose message could not be sent, so that a later post tries again."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One atomic piece of work: nothing is stored unless ``commit`` is awaited before the block ends."""
@@ -205,6 +278,7 @@ class UnitOfWork(Protocol):
     events: EventLog
     suggestions: SuggestionRepository
     scheduling: SchedulingRepository
+    results: ResultsRepository
 
     async def __aenter__(self) -> Self: ...
 

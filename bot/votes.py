@@ -15,7 +15,7 @@ from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
 from bot.messages import section_display_title
 from bot.model import Channel, Issue, MessageKind, Platform, Vote
-from bot.ports import ChatPlatform, Clock, LocatedMessage, UnitOfWork, UnitOfWorkFactory
+from bot.ports import ChatPlatform, Clock, LocatedMessage, UnitOfWork, UnitOfWorkFactory, VoteCount
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,20 @@ def tally(issue: Issue, votes: Iterable[Vote], policy: VotesConfig) -> list[Item
         score.score += weight
         score.reactions[vote.emoji] += 1
         score.by_platform[vote.platform.value] += 1
+    return list(scores.values())
+
+
+def tally_counts(issue: Issue, counts: Iterable[VoteCount], policy: VotesConfig) -> list[ItemScore]:
+    """:func:`tally` from counts already grouped by the database (item, platform, emoji)."""
+    scores = {score.key: score for score in tally(issue, (), policy)}
+    for counted in counts:
+        weight = policy.weight(counted.emoji)
+        score = scores.get(counted.item_key)
+        if score is None or weight is None or counted.count <= 0:
+            continue
+        score.score += weight * counted.count
+        score.reactions[counted.emoji] += counted.count
+        score.by_platform[counted.platform.value] += counted.count
     return list(scores.values())
 
 
@@ -271,8 +285,8 @@ class VoteService:
             issue = await uow.issues.get(issue_number)
             if issue is None:
                 return None
-            votes = await uow.votes.for_issue(issue_number)
-        return tally(issue, votes, self._policy)
+            counts = await uow.votes.counts(issue_number)
+        return tally_counts(issue, counts, self._policy)
 
     async def reconcile(
         self, platform: ChatPlatform, *, days: float = 14, channels: Sequence[Channel] | None = None

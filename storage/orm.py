@@ -232,6 +232,8 @@ class SuggestionRow(Base):
     submitter_user_id: Mapped[str]
     submitter_workspace_id: Mapped[str | None]
     submitter_channel_id: Mapped[str | None]
+    decided_by: Mapped[str | None]  # the admin who approved or rejected it (community loop, 0003)
+    decided_at: Mapped[datetime | None]
 
     supporters: Mapped[list[SuggestionSupporterRow]] = relationship(
         viewonly=True, order_by=lambda: [SuggestionSupporterRow.at, SuggestionSupporterRow.id], lazy="raise"
@@ -240,7 +242,10 @@ class SuggestionRow(Base):
 
 class SuggestionSupporterRow(Base):
     __tablename__ = "suggestion_supporters"
-    __table_args__ = (UniqueConstraint("suggestion_id", "platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "platform", "user_id"),
+        Index("ix_suggestion_supporters_platform_user_id_at", "platform", "user_id", "at"),  # quotas
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,10 +18,12 @@ from sqlalchemy import (
     Select,
     String,
     TextClause,
+    and_,
     bindparam,
     delete,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -47,7 +49,7 @@ from bot.model import (
     Supporter,
     Vote,
 )
-from bot.ports import IssueSummary, LocatedMessage, SavedIssue
+from bot.ports import IssueSummary, LocatedMessage, SavedIssue, VoteCount, VoteTotal
 from bot.urls import canonical_url
 from storage.orm import (
     Base,
@@ -62,6 +64,7 @@ from storage.orm import (
     UtcDateTime,
     VoteRow,
 )
+from storage.orm_community import ResultsPostRow, VoteCountRow
 
 # Platforms whose message ids are unique across all channels (Discord ids are snowflakes). Elsewhere
 # (Slack: a ``ts`` is only unique in its channel) a message is found by channel and id together.
@@ -503,14 +506,24 @@ _UPSERT = (
 _TIMES = (bindparam("now", type_=UtcDateTime()), bindparam("at", type_=UtcDateTime()))
 _ACTIVE = bindparam("active", type_=Boolean())
 # Inserted, or a withdrawn vote counted again: a row comes back only when the vote starts to count.
-_COUNT_VOTE = text(_UPSERT + " AND NOT votes.active RETURNING votes.id").bindparams(*_TIMES, _ACTIVE)
+_COUNT_VOTE = text(_UPSERT + " AND NOT votes.active RETURNING votes.item_id").bindparams(*_TIMES, _ACTIVE)
 _RECORD_WITHDRAWAL = text(_UPSERT).bindparams(*_TIMES, _ACTIVE)
 _TOUCH_VOTE = text(
     f"UPDATE votes SET changed_at = :at WHERE {_SAME_VOTE} AND active AND changed_at < :at"
 ).bindparams(bindparam("at", type_=UtcDateTime()))
 _WITHDRAW_VOTE = text(
-    f"UPDATE votes SET active = false, changed_at = :at WHERE {_SAME_VOTE} AND active AND changed_at <= :at"
+    f"UPDATE votes SET active = false, changed_at = :at WHERE {_SAME_VOTE} AND active AND changed_at <= :at "
+    "RETURNING item_id"
 ).bindparams(bindparam("at", type_=UtcDateTime()))
+# vote_counts follows every vote that starts or stops counting, in the same transaction.
+_COUNT_UP = text(
+    "INSERT INTO vote_counts (item_id, platform, emoji, count) VALUES (:item_id, :platform, :emoji, 1) "
+    "ON CONFLICT (item_id, platform, emoji) DO UPDATE SET count = vote_counts.count + 1"
+)
+_COUNT_DOWN = text(
+    "UPDATE vote_counts SET count = count - 1 "
+    "WHERE item_id = :item_id AND platform = :platform AND emoji = :emoji"
+)
 
 
 class SqlVoteRepository(_Repository):
@@ -543,10 +556,11 @@ class SqlVoteRepository(_Repository):
         already applied changes nothing; a vote for an item that no longer exists is not stored.
         """
         at = at or now
-        written = await self._execute(
-            _COUNT_VOTE, vote, channel_id=vote.channel_id, now=now, active=True, at=at
-        )
-        if written.first() is not None:
+        written = (
+            await self._execute(_COUNT_VOTE, vote, channel_id=vote.channel_id, now=now, active=True, at=at)
+        ).first()
+        if written is not None:
+            await self._count(_COUNT_UP, written[0], vote)
             return True
         # Already counting: remember this later event so that an older removal cannot undo it.
         await self._execute(_TOUCH_VOTE, vote, at=at)
@@ -559,12 +573,92 @@ class SqlVoteRepository(_Repository):
         """
         now = now or _now()
         at = at or now
-        if _rowcount(await self._execute(_WITHDRAW_VOTE, vote, at=at)) > 0:
+        withdrawn = (await self._execute(_WITHDRAW_VOTE, vote, at=at)).first()
+        if withdrawn is not None:
+            await self._count(_COUNT_DOWN, withdrawn[0], vote)
             return True
         await self._execute(
             _RECORD_WITHDRAWAL, vote, channel_id=vote.channel_id, now=now, active=False, at=at
         )
         return False
+
+    async def _count(self, statement: TextClause, item_id: int, vote: Vote) -> None:
+        await self._session.execute(
+            statement, {"item_id": item_id, "platform": vote.platform.value, "emoji": vote.emoji}
+        )
+
+    async def counts(self, issue_number: int) -> builtins.list[VoteCount]:
+        """How many votes count now per item, platform and emoji: a read of ``vote_counts`` (indexed by
+        item), however many votes the issue has."""
+        statement = (
+            select(ItemRow.key, VoteCountRow.platform, VoteCountRow.emoji, VoteCountRow.count)
+            .join(ItemRow, ItemRow.id == VoteCountRow.item_id)
+            .join(IssueRow, IssueRow.id == ItemRow.issue_id)
+            .where(IssueRow.number == issue_number, VoteCountRow.count > 0)
+        )
+        return [
+            VoteCount(issue_number, key, Platform(platform), emoji, count)
+            for key, platform, emoji, count in await self._session.execute(statement)
+        ]
+
+    async def totals(self, *, since: date | None = None) -> builtins.list[VoteTotal]:
+        """Vote counts of every item that has votes, with what a leaderboard shows of the item; only
+        issues published (or, without a date, ingested) on or after ``since`` when given."""
+        statement = (
+            select(
+                IssueRow.number,
+                ItemRow.key,
+                ItemRow.title,
+                ItemRow.url,
+                ItemRow.sponsored,
+                SectionRow.title,
+                SectionRow.position,
+                ItemRow.position,
+                VoteCountRow.platform,
+                VoteCountRow.emoji,
+                VoteCountRow.count,
+            )
+            .join(ItemRow, ItemRow.id == VoteCountRow.item_id)
+            .join(SectionRow, SectionRow.id == ItemRow.section_id)
+            .join(IssueRow, IssueRow.id == ItemRow.issue_id)
+            .where(VoteCountRow.count > 0)
+        )
+        if since is not None:
+            start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+            statement = statement.where(
+                or_(
+                    IssueRow.published_on >= since,
+                    and_(IssueRow.published_on.is_(None), IssueRow.ingested_at >= start),
+                )
+            )
+        return [
+            VoteTotal(
+                issue_number=row[0],
+                item_key=row[1],
+                title=row[2],
+                url=row[3],
+                sponsored=row[4],
+                section=row[5],
+                section_position=row[6],
+                position=row[7],
+                platform=Platform(row[8]),
+                emoji=row[9],
+                count=row[10],
+            )
+            for row in await self._session.execute(statement)
+        ]
+
+    async def rebuild_counts(self) -> int:
+        """Recompute ``vote_counts`` from ``votes`` (after a bulk load that bypassed ``add``)."""
+        await self._session.execute(delete(VoteCountRow))
+        result = await self._session.execute(
+            text(
+                "INSERT INTO vote_counts (item_id, platform, emoji, count) "
+                "SELECT item_id, platform, emoji, COUNT(*) FROM votes WHERE active "
+                "GROUP BY item_id, platform, emoji"
+            )
+        )
+        return _rowcount(result)
 
     def _votes(self) -> Select[VoteRow, int, str]:
         return (
@@ -649,6 +743,8 @@ def _suggestion_from_row(row: SuggestionRow) -> Suggestion:
         featured_in=row.featured_in,
         created_at=row.created_at,
         id=row.id,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
     )
 
 
@@ -765,3 +861,79 @@ class SqlSuggestionRepository(_Repository):
         )
         if _rowcount(result) == 0:
             raise LookupError(f"no suggestion {suggestion_id}")
+
+    async def decide(
+        self,
+        suggestion_id: int,
+        status: SuggestionStatus,
+        *,
+        by: str,
+        at: datetime,
+        section: str | None = None,
+    ) -> bool:
+        """Approve or reject unless it was featured already; False for a featured or unknown suggestion."""
+        values: dict[str, Any] = {"status": status.value, "decided_by": by, "decided_at": at}
+        if section is not None:
+            values["section"] = section or None
+        result = await self._session.execute(
+            update(SuggestionRow)
+            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status != SuggestionStatus.FEATURED.value)
+            .values(**values)
+        )
+        return _rowcount(result) > 0
+
+    async def set_title(self, suggestion_id: int, title: str) -> None:
+        await self._session.execute(
+            update(SuggestionRow).where(SuggestionRow.id == suggestion_id).values(title=title)
+        )
+
+    async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
+        statement = select(func.count(SuggestionSupporterRow.id)).where(
+            SuggestionSupporterRow.platform == platform.value,
+            SuggestionSupporterRow.user_id == user_id,
+            SuggestionSupporterRow.at >= since,
+        )
+        return int(await self._session.scalar(statement) or 0)
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+class SqlResultsRepository(_Repository):
+    """One weekly-results message per channel and issue (see ``ResultsPostRow``)."""
+
+    def _key(self, platform: Platform, channel_id: str, issue_number: int) -> Any:
+        return and_(
+            ResultsPostRow.platform == platform.value,
+            ResultsPostRow.channel_id == channel_id,
+            ResultsPostRow.issue_number == issue_number,
+        )
+
+    async def claim(
+        self, platform: Platform, channel_id: str, issue_number: int, results_of: int, *, now: datetime
+    ) -> bool:
+        statement = (
+            _insert(self._dialect, ResultsPostRow)
+            .values(
+                platform=platform.value,
+                channel_id=channel_id,
+                issue_number=issue_number,
+                results_of=results_of,
+                claimed_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "channel_id", "issue_number"])
+            .returning(ResultsPostRow.issue_number)
+        )
+        return await self._inserted(statement)
+
+    async def record(self, platform: Platform, channel_id: str, issue_number: int, message_id: str) -> None:
+        await self._session.execute(
+            update(ResultsPostRow)
+            .where(self._key(platform, channel_id, issue_number))
+            .values(message_id=message_id)
+        )
+
+    async def release(self, platform: Platform, channel_id: str, issue_number: int) -> None:
+        await self._session.execute(
+            delete(ResultsPostRow).where(self._key(platform, channel_id, issue_number))
+        )

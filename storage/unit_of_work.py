@@ -24,6 +24,7 @@ from bot.ports import (
     DeliveryRepository,
     EventLog,
     IssueRepository,
+    ResultsRepository,
     SuggestionRepository,
     UnitOfWork,
     VoteRepository,
@@ -33,6 +34,7 @@ from storage.repositories import (
     SqlDeliveryRepository,
     SqlEventLog,
     SqlIssueRepository,
+    SqlResultsRepository,
     SqlSuggestionRepository,
     SqlVoteRepository,
 )
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
     events: EventLog
     suggestions: SuggestionRepository
     scheduling: SchedulingRepository
+    results: ResultsRepository
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(session, self._dialect)
         self.suggestions = SqlSuggestionRepository(session, self._dialect)
         self.scheduling = SqlSchedulingRepository(session, self._dialect)
+        self.results = SqlResultsRepository(session, self._dialect)
         return self
 
     async def __aexit__(
