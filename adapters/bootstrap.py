@@ -16,6 +16,7 @@ from bot.model import Channel, Platform
 from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
 from bot.posting import Poster, RetryPolicy
 from bot.suggestions import SuggestionService
+from bot.titles import TitleFetcher
 from bot.votes import VoteService
 from storage.database import create_engine, upgrade
 from storage.unit_of_work import make_uow_factory
@@ -63,6 +64,7 @@ class Application:
         return [c.to_channel() for c in self.config.channels]
 
     async def aclose(self) -> None:
+        await self.suggestions.drain(within=2.0)
         await self.votes.aclose()
         for platform in self._platforms.values():
             close = getattr(platform, "aclose", None)
@@ -81,6 +83,19 @@ def _discord(app: Application) -> ChatPlatform:
     from adapters.discord_platform import make_discord_platform
 
     return make_discord_platform(app)
+
+
+def make_title_fetcher(config: Config) -> TitleFetcher | None:
+    if not config.suggestions.fetch_titles:
+        return None
+    from adapters.title_fetcher import HttpTitleFetcher, any_address, public_only
+
+    settings = config.suggestions
+    return HttpTitleFetcher(
+        timeout=settings.title_timeout_seconds,
+        max_bytes=settings.title_max_bytes,
+        policy=any_address if settings.allow_private_addresses else public_only,
+    )
 
 
 def default_platform_factories() -> dict[Platform, PlatformFactory]:
@@ -119,7 +134,9 @@ async def bootstrap(
             config.votes,
             lanes=1 if engine.dialect.name == "sqlite" else 8,
         ),
-        suggestions=SuggestionService(uow_factory, clock),
+        suggestions=SuggestionService(
+            uow_factory, clock, config=config.suggestions, titles=make_title_fetcher(config)
+        ),
         platform_factories=platform_factories or default_platform_factories(),
         **overrides,
     )

@@ -175,6 +175,9 @@ class VotesConfig(_Strict):
 
     emoji: dict[str, float] = Field(default_factory=dict)
     count_sponsored: bool = False
+    # Before a channel's new issue, "last week's top N" with a bar chart (bot/results.py).
+    results_post: bool = False
+    results_top: int = Field(default=5, ge=1, le=10)
 
     @field_validator("emoji")
     @classmethod
@@ -188,10 +191,31 @@ class VotesConfig(_Strict):
         return self.emoji.get(emoji)
 
 
+class SuggestionsConfig(_Strict):
+    """``/suggest`` limits and the page titles fetched for suggested links."""
+
+    daily_quota: int = Field(default=10, ge=0)  # suggestions (or supports) per user in 24 hours; 0: none
+    fetch_titles: bool = True
+    title_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    title_max_bytes: int = Field(default=512 * 1024, ge=1024)
+    # Fetch titles from private, loopback and link-local addresses too (tests only: never in production).
+    allow_private_addresses: bool = False
+
+
 class SourceConfig(_Strict):
     feed: str | None = None
     folder: str | None = None
     poll_minutes: int = Field(default=30, ge=1)
+
+
+class SchedulingConfig(_Strict):
+    """How replicas share the scheduled posts: how often each looks for due work, and how long a claim
+    lasts without renewal (a replica that dies gives its work up after this long)."""
+
+    tick_seconds: float = Field(default=30.0, gt=0)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    retry_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
 
 
 class Config(_Strict):
@@ -200,8 +224,12 @@ class Config(_Strict):
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()
     votes: VotesConfig = VotesConfig()
+    suggestions: SuggestionsConfig = SuggestionsConfig()
     source: SourceConfig = SourceConfig()
     grace_hours: float = Field(default=12.0, ge=0)
+    scheduling: SchedulingConfig = SchedulingConfig()
+    # The bot's web server (/healthz, /metrics, and /slack/events in Slack HTTP mode); unset: slack.http.
+    http: HttpConfig | None = None
     channels: tuple[ChannelConfig, ...] = ()
 
     @model_validator(mode="after")
