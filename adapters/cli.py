@@ -19,11 +19,12 @@ from rich.tree import Tree
 
 from adapters.bootstrap import Application, bootstrap
 from adapters.logging_setup import configure_logging
+from adapters.scheduling import post_with_progress, status_rows, status_table
 from bot.config import Config, ConfigError, load_config
 from bot.ingest import IngestError, dump_yaml, parse_file
 from bot.messages import section_display_title
 from bot.model import Issue, Platform
-from bot.posting import PostingError, PostReport, post_to_channels
+from bot.posting import PostingError, PostReport
 from bot.votes import ranked
 
 T = TypeVar("T")
@@ -316,7 +317,7 @@ def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int 
             path = Path(target)
             numbers = await ingest_issues(app, parse_issue_file(path, None), number, path)
             issue_number = numbers[-1]
-        reports = await post_to_channels(app.poster, issue_number, channels)
+        reports = await post_with_progress(app, issue_number, channels, err)
         failed = [r for r in reports if r.errors]
         for report in reports:
             err.print(describe_report(report), markup=False)
@@ -482,38 +483,15 @@ def suggestions(ctx: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def status(ctx: Context, as_json: bool) -> None:
-    """What was posted to each channel, and what failed."""
+    """Per channel: its schedule and next run, the last issue posted and when, and what failed."""
 
     @with_app
     async def body(app: Application) -> None:
-        async with app.uow_factory() as uow:
-            deliveries = await uow.deliveries.all()
-        rows = [
-            {
-                "channel": d.channel.name,
-                "platform": d.channel.platform.value,
-                "issue": d.issue_number,
-                "state": d.state.value,
-                "messages_posted": sum(1 for m in d.messages.values() if m.posted is not None),
-                "completed_at": d.completed_at.isoformat() if d.completed_at else None,
-                "error": d.error,
-            }
-            for d in deliveries
-        ]
+        rows = await status_rows(app)
         if as_json:
             click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
-        table = Table("Channel", "Issue", "State", "Messages", "Completed", "Error")
-        for r in rows:
-            table.add_row(
-                str(r["channel"]),
-                f"#{r['issue']}",
-                str(r["state"]),
-                str(r["messages_posted"]),
-                str(r["completed_at"] or ""),
-                str(r["error"] or ""),
-            )
-        out.print(table if rows else "Nothing posted yet.")
+        out.print(status_table(rows) if rows else "No channels configured.")
 
     body(ctx)
 

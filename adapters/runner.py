@@ -13,6 +13,8 @@ import signal
 
 from adapters.bootstrap import Application
 from adapters.console_channel import ConsolePlatform, ConsoleSession
+from adapters.scheduling import build_scheduler
+from adapters.web_server import WebServer, address
 from bot.model import Platform
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,25 @@ async def reconcile_on_start(app: Application, platform: Platform) -> None:
         log.info("%s: recovered %d votes, withdrew %d", platform.value, report.added, report.removed)
 
 
+async def start_web_server(app: Application) -> WebServer | None:
+    """/healthz and /metrics; a port already taken is logged, and the bot runs on without them."""
+    server = WebServer(app)
+    try:
+        await server.start()
+    except OSError as error:
+        where = address(app)
+        log.error("cannot serve /healthz and /metrics on %s:%s: %s", where.host, where.port, error)
+        return None
+    return server
+
+
 async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     channels = app.channels()
     platforms = {c.platform for c in channels}
     services: list[object] = []
     background: list[asyncio.Task[None]] = []
+    web_server_running = False  # in Slack HTTP mode the Slack runtime's server is the bot's web server
 
     if Platform.SLACK in platforms or app.config.slack.enabled:
         from adapters.slack_app import SlackRuntime
@@ -41,6 +56,7 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
         slack = SlackRuntime(app)
         await slack.start()
         services.append(slack)
+        web_server_running = not slack.socket_mode
         background.append(asyncio.create_task(reconcile_on_start(app, Platform.SLACK)))
     if Platform.DISCORD in platforms:
         from adapters.discord_runtime import DiscordRuntime
@@ -65,6 +81,11 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
         log.warning("no channel to listen on: configure a channel under channels:")
         return
 
+    web_server = None if web_server_running else await start_web_server(app)
+    scheduler = build_scheduler(app)
+    if scheduler is not None:
+        background.append(asyncio.create_task(scheduler.run_forever(stop), name="scheduler"))
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -72,11 +93,14 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
     try:
         await stop.wait()
     finally:
+        if web_server is not None:
+            await web_server.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
         for task in [*background, *([console_task] if console_task else [])]:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         for service in services:
             await service.stop()  # type: ignore[attr-defined]
         if console_task is not None:

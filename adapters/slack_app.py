@@ -188,15 +188,22 @@ class SlackRuntime:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
             return
-        web_app = build_web_app(self.bolt, pending=lambda: self.app.votes.pending)
+        from adapters.web_server import add_ops_routes, address
+
+        web_app = build_web_app(
+            self.bolt,
+            pending=lambda: self.app.votes.pending,
+            extra_routes=lambda routes: add_ops_routes(self.app, routes, healthz=False),
+        )
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, config.http.host, config.http.port)
+        where = address(self.app)  # the bot's one web server: /slack/events, /healthz, /metrics
+        site = web.TCPSite(self._runner, where.host, where.port)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else config.http.port
-        log.info("slack: serving /slack/events on %s:%s", config.http.host, self.port)
+        self.port = sockets[0].getsockname()[1] if sockets else where.port
+        log.info("slack: serving /slack/events, /healthz and /metrics on %s:%s", where.host, self.port)
 
     async def stop(self) -> None:
         """Stop taking requests, then let the reactions already acknowledged be stored."""

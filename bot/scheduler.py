@@ -63,6 +63,8 @@ class Claims:
         self.clock = clock
         self.owner = owner
         self.lease = timedelta(seconds=lease_seconds)
+        # Claims held by this process: the database lease cannot tell two tasks of one owner apart.
+        self._held: set[tuple[int, str, str]] = set()
 
     def lease_until(self) -> datetime:
         return self.clock.now() + self.lease
@@ -127,6 +129,24 @@ class Claims:
         progress: ProgressCallback | None = None,
     ) -> PostReport:
         """Post under the delivery's claim; raises :class:`ClaimedElsewhere` when another holds it."""
+        key = (issue_number, channel.platform.value, channel.id)
+        if key in self._held:
+            raise ClaimedElsewhere(channel, issue_number, f"{self.owner} (this process)", self.lease_until())
+        self._held.add(key)
+        try:
+            return await self._post(poster, issue_number, channel, run_id=run_id, progress=progress)
+        finally:
+            self._held.discard(key)
+
+    async def _post(
+        self,
+        poster: Poster,
+        issue_number: int,
+        channel: Channel,
+        *,
+        run_id: int | None,
+        progress: ProgressCallback | None,
+    ) -> PostReport:
         async with self.uow_factory() as uow:
             claim = await uow.scheduling.claim_delivery(
                 issue_number, channel, self.owner, now=self.clock.now(), lease_until=self.lease_until()
@@ -331,6 +351,15 @@ class Scheduler:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Tick until ``stop`` is set; claimed runs execute in the background, in parallel."""
+        try:
+            await self._loop(stop)
+        finally:
+            for task in list(self._running.values()):
+                task.cancel()
+            if self._running:
+                await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         next_poll = self.clock.now()
         while not stop.is_set():
             now = self.clock.now()
@@ -352,7 +381,3 @@ class Scheduler:
                 wait = max(0.05, min(wait, (upcoming - self.clock.now()).total_seconds() + 0.01))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
-        for task in list(self._running.values()):
-            task.cancel()
-        if self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
