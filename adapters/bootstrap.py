@@ -17,6 +17,7 @@ from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
 from bot.posting import Poster, RetryPolicy
 from bot.suggestions import SuggestionService
 from bot.titles import TitleFetcher
+from bot.triage import Notifier, TriageService
 from bot.votes import VoteService
 from storage.database import create_engine, upgrade
 from storage.unit_of_work import make_uow_factory
@@ -55,8 +56,27 @@ class Application:
 
     def commands(self, request_post: PostRequest | None = None) -> DigestCommands:
         return DigestCommands(
-            self.uow_factory, self.votes, self.suggestions, request_post or self.request_post
+            self.uow_factory,
+            self.votes,
+            self.suggestions,
+            request_post or self.request_post,
+            triage=self.triage,
         )
+
+    @property
+    def triage(self) -> TriageService:
+        """Suggestion triage; suggesters are told through the platforms that can notify."""
+
+        def notifier(which: Platform) -> Notifier | None:
+            if which not in self.platform_factories and which not in self._platforms:
+                return None
+            try:
+                platform = self.platform(which)
+            except ConfigError:
+                return None
+            return platform if callable(getattr(platform, "notify", None)) else None  # type: ignore[return-value]
+
+        return TriageService(self.uow_factory, self.clock, notifier)
 
     def channels(self, names: tuple[str, ...] = ()) -> list[Channel]:
         if names:

@@ -203,6 +203,9 @@ async def ingest_issues(app: Application, issues: list[Issue], number: int | Non
             detail += f"; {kept} kept their votes, {added} new, {removed} removed"
         out.print(f"{action} #{saved.number} {issue.title!r}: {detail}", markup=False)
         numbers.append(saved.number)
+        featured = await app.triage.mark_featured(issue)
+        if featured:
+            out.print(f"Marked {len(featured)} suggestion(s) featured in #{saved.number}", markup=False)
     return numbers
 
 
@@ -373,9 +376,8 @@ def votes(ctx: Context, number: int | None, as_json: bool, chart: Path | None, t
         unranked = [s for s in ranked(scores, include_sponsored=True) if s.key not in ranks]
         ordered = board.overall + unranked
         if chart is not None:
-            from bot.results import chart_entries, top_items
-
             from adapters.charts import draw_bar_chart
+            from bot.results import chart_entries, top_items
 
             png = draw_bar_chart(f"Top items of #{issue_number}", chart_entries(top_items(board, top_n)))
             await asyncio.to_thread(chart.write_bytes, png)
@@ -441,6 +443,35 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
         for rank, p in enumerate(people, start=1):
             people_table.add_row(str(rank), f"{p.platform}:{p.user_id}", str(p.featured), f"{p.score:g}")
         out.print(people_table if people else "No featured suggestions yet.")
+
+    body(ctx)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@click.option("--number", type=click.IntRange(min=1), help="The issue number (default: the latest + 1).")
+@click.option("--title", help="The issue title (default: Issue N).")
+@click.pass_obj
+def draft(ctx: Context, output: Path | None, number: int | None, title: str | None) -> None:
+    """Write the next issue's draft from the approved suggestions, grouped by section, in the Markdown
+    that `digestbot ingest` reads; ingesting it marks those suggestions featured."""
+    from bot.draft import draft_markdown
+    from bot.model import SuggestionStatus
+
+    @with_app
+    async def body(app: Application) -> None:
+        async with app.uow_factory() as uow:
+            approved = await uow.suggestions.list(SuggestionStatus.APPROVED)
+            latest = await uow.issues.latest_number()
+        issue_number = number or (latest or 0) + 1
+        if not approved:
+            raise CommandError("no approved suggestions: approve some with /digest suggestions first")
+        text = draft_markdown(approved, number=issue_number, title=title, on=app.clock.now().date())
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            await asyncio.to_thread(output.write_text, text, encoding="utf-8")
+            err.print(f"Wrote the draft of #{issue_number} ({len(approved)} links) to {output}", markup=False)
 
     body(ctx)
 

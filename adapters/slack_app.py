@@ -19,6 +19,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from adapters.bootstrap import Application
+from adapters.slack_blocks import APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION, triage_blocks
 from adapters.slack_platform import SlackPlatform, make_client
 from bot.config import ConfigError
 from bot.model import Platform
@@ -66,12 +67,22 @@ async def answer_command(ack: Any, respond: Any, work: Awaitable[Reply]) -> None
     done, _ = await asyncio.wait({task}, timeout=INLINE_REPLY_SECONDS)
     if task in done:
         reply = _reply_of(task)
-        await ack(text=reply.text, response_type="ephemeral" if reply.ephemeral else "in_channel")
+        await ack(**_reply_body(reply))
         return
     await ack()
     await task
     reply = _reply_of(task)
-    await respond(text=reply.text, response_type="ephemeral" if reply.ephemeral else "in_channel")
+    await respond(**_reply_body(reply))
+
+
+def _reply_body(reply: Reply) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "text": reply.text,
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+    }
+    if reply.cards:  # /digest suggestions: Approve / Reject buttons and a section picker per suggestion
+        body["blocks"] = triage_blocks(reply.text, reply.cards)
+    return body
 
 
 def _reply_of(task: asyncio.Future[Reply]) -> Reply:
@@ -142,6 +153,38 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
         await answer_command(
             ack, respond, commands.run(slack_actor(app, command), str(command.get("text", "")))
         )
+
+    async def on_triage(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """Approve / Reject / section buttons of ``/digest suggestions``; only admins may press them."""
+        await ack()
+        user = str((body.get("user") or {}).get("id", ""))
+        actor = Actor(
+            platform=Platform.SLACK,
+            user_id=user,
+            workspace_id=(body.get("team") or {}).get("id"),
+            channel_id=(body.get("channel") or {}).get("id"),
+            is_admin=user in app.config.admins.slack,
+        )
+        triage = app.triage
+        action_id = str(action.get("action_id", ""))
+        try:
+            if action_id == SECTION_ACTION:
+                value = str((action.get("selected_option") or {}).get("value", ""))
+                raw_id, _, section = value.partition(":")
+                reply = await triage.choose_section(actor, int(raw_id), section or None)
+            else:
+                reply = await triage.decide(
+                    actor, int(str(action.get("value", ""))), approve=action_id == APPROVE_ACTION
+                )
+        except ValueError:
+            reply = Reply("That button does not name a suggestion.", ok=False)
+        except Exception as error:
+            log.error("suggestion triage failed: %s: %s", error.__class__.__name__, error)
+            reply = Reply(FAILURE_REPLY, ok=False)
+        await respond(text=reply.text, response_type="ephemeral", replace_original=False)
+
+    for action_id in (APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION):
+        bolt.action(action_id)(on_triage)
 
     @bolt.event("message")
     async def ignore_messages() -> None:

@@ -7,9 +7,11 @@ over several section blocks so that nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.messages import HeaderMessage, ItemMessage, OutgoingMessage, SectionMessage
+from bot.suggestions import TriageCard
 from bot.text import first_paragraph, truncate_at_sentence
 
 MAX_BLOCKS = 50
@@ -132,3 +134,49 @@ def _split_for_sections(text: str, first_limit: int) -> list[str]:
         remaining = remaining[len(piece) :].strip()
         limit = MAX_SECTION_TEXT
     return chunks
+
+
+# ---------------------------------------------------------------------------------- suggestion triage
+
+APPROVE_ACTION = "digestbot_approve"
+REJECT_ACTION = "digestbot_reject"
+SECTION_ACTION = "digestbot_section"
+MAX_OPTIONS = 100
+MAX_OPTION_VALUE = 150
+
+
+def triage_blocks(intro: str, cards: Sequence[TriageCard]) -> list[Block]:
+    """``/digest suggestions`` for admins: each pending suggestion with a section picker and Approve /
+    Reject buttons (the suggestion id travels in the values; the block id names it too)."""
+    blocks: list[Block] = [mrkdwn_section(escape(truncate_at_sentence(intro.split("\n", 1)[0], 300)))]
+    for card in cards[: (MAX_BLOCKS - 1) // 2]:
+        blocks.append(mrkdwn_section(escape(truncate_at_sentence(card.text, MAX_SECTION_TEXT - 100))))
+        elements: list[Block] = []
+        options = [
+            {"text": plain(section, 75), "value": f"{card.suggestion_id}:{section}"[:MAX_OPTION_VALUE]}
+            for section in card.sections[:MAX_OPTIONS]
+        ]
+        if options:
+            elements.append(
+                {
+                    "type": "static_select",
+                    "action_id": SECTION_ACTION,
+                    "placeholder": plain("Section", 75),
+                    "options": options,
+                }
+            )
+        for action_id, label, style in (
+            (APPROVE_ACTION, "Approve", "primary"),
+            (REJECT_ACTION, "Reject", "danger"),
+        ):
+            elements.append(
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "text": plain(label, 75),
+                    "style": style,
+                    "value": str(card.suggestion_id),
+                }
+            )
+        blocks.append({"type": "actions", "block_id": f"triage:{card.suggestion_id}", "elements": elements})
+    return blocks

@@ -21,7 +21,7 @@ from adapters.pacing import ChannelPacer
 from adapters.slack_blocks import render
 from bot.config import ConfigError, SlackConfig
 from bot.messages import OutgoingMessage
-from bot.model import Channel, Platform, PostedMessage
+from bot.model import Channel, Platform, PostedMessage, Supporter
 from bot.ports import PlatformError, Reaction
 
 if TYPE_CHECKING:
@@ -158,6 +158,36 @@ class SlackPlatform:
             Reaction(emoji=str(r["name"]), user_ids=tuple(u for u in r.get("users", []) if u != bot))
             for r in message.get("reactions", [])
         ]
+
+    async def notify(self, supporter: Supporter, text: str) -> bool:
+        """Tell one person privately: an ephemeral message in the channel they suggested from, else a DM."""
+        if supporter.channel_id:
+            await self._call(
+                self.client.chat_postEphemeral,
+                channel=supporter.channel_id,
+                user=supporter.user_id,
+                text=text,
+            )
+        else:
+            await self._call(self.client.chat_postMessage, channel=supporter.user_id, text=text)
+        return True
+
+    async def send_results(
+        self, channel: Channel, text: str, *, image: bytes, filename: str, title: str
+    ) -> PostedMessage:
+        """The weekly results: the chart uploaded (files.getUploadURLExternal, the upload,
+        files.completeUploadExternal) and shared in the channel with the ranking as its comment."""
+        await self.pacer.bucket(channel.id).acquire()
+        response = await self._call(
+            self.client.files_upload_v2,
+            channel=channel.id,
+            file=image,
+            filename=filename,
+            title=title,
+            initial_comment=text,
+        )
+        files = response.get("files") or [response.get("file") or {}]
+        return PostedMessage(message_id=str(files[0].get("id", "")))
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         try:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.model import DeliveryState
 from bot.ports import UnitOfWorkFactory
 from bot.suggestions import Actor, Reply, SuggestionService
+from bot.triage import TriageService
 from bot.votes import VoteService, ranked
 
 PostRequest = Callable[[Actor, int | None], Awaitable[Reply]]
@@ -28,11 +29,13 @@ class DigestCommands:
         votes: VoteService,
         suggestions: SuggestionService,
         request_post: PostRequest | None = None,
+        triage: TriageService | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._votes = votes
         self._suggestions = suggestions
         self._request_post = request_post
+        self._triage = triage
 
     async def run(self, actor: Actor, text: str) -> Reply:
         words = text.split()
@@ -53,6 +56,8 @@ class DigestCommands:
         if name == "top":
             return await self._top(number)
         if name == "suggestions":
+            if self._triage is not None:
+                return await self._triage.pending_reply(actor)
             return await self._pending_suggestions()
         if name == "post":
             if self._request_post is None:

@@ -34,10 +34,21 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class TriageCard:
+    """One pending suggestion as an admin sees it in ``/digest suggestions``: adapters add Approve and
+    Reject buttons and a section picker (``sections``) to it."""
+
+    suggestion_id: int
+    text: str
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     ephemeral: bool = True
     ok: bool = True
+    cards: tuple[TriageCard, ...] = ()
 
 
 # Slack (<!channel>, <!here>, <!everyone>, <!subteam^S1|@team>, <@U123>) and Discord (<@123>, <@!123>,

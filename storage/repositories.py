@@ -887,6 +887,11 @@ class SqlSuggestionRepository(_Repository):
             update(SuggestionRow).where(SuggestionRow.id == suggestion_id).values(title=title)
         )
 
+    async def set_section(self, suggestion_id: int, section: str | None) -> None:
+        await self._session.execute(
+            update(SuggestionRow).where(SuggestionRow.id == suggestion_id).values(section=section or None)
+        )
+
     async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
         statement = select(func.count(SuggestionSupporterRow.id)).where(
             SuggestionSupporterRow.platform == platform.value,

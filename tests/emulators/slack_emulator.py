@@ -52,7 +52,18 @@ Design notes and deliberate deviations from Slack:
   ``Retry-After`` header (seconds, rounded up, at least 1) and ``{"ok": false, "error":
   "ratelimited"}``. A rate-limited request changes no state. A post that passes the bucket but
   fails validation still consumed its token (the request reached Slack).
-* **Not emulated:** channel membership (``not_in_channel``), files, attachments validation,
+* **Files (minimal).** The upload flow of ``files_upload_v2``: ``files.getUploadURLExternal``
+  (``filename`` and ``length`` required) returns an ``upload_url`` on this emulator
+  (``/upload/<file_id>``) that takes the raw bytes in a POST (the length must match), and
+  ``files.completeUploadExternal`` (``files`` JSON list of ``{"id", "title"}``, ``channel_id``,
+  optional ``initial_comment``/``thread_ts``) shares them: a message with ``files`` (and the
+  comment as its text) is stored in the channel. Uploaded bytes are in :attr:`SlackEmulator.files`.
+  No other files.* method, no file scopes, no image processing.
+* **Interactivity (minimal).** :meth:`SlackEmulator.send_block_action` POSTs a signed
+  ``block_actions`` payload (form field ``payload``) for a button or ``static_select`` in a
+  message, with a ``response_url`` recorded like a slash command's (:meth:`responses_for` with
+  ``AppResponse.trigger_id``). No view submissions, shortcuts or ``replace_original``.
+* **Not emulated:** channel membership (``not_in_channel``), other files.* methods, attachments validation,
   Slack assigning ``block_id``\\s, edited/deleted events, events for the bot's *own* API actions
   (e.g. ``reactions.add`` by the bot does not emit ``reaction_added``), automatic Events API
   retries on timeout (use :meth:`SlackEmulator.redeliver`), interactivity payloads, OAuth,
@@ -93,10 +104,25 @@ __all__ = [
     "SlackEmulatorError",
     "SocketAck",
     "StoredMessage",
+    "UploadedFile",
     "User",
     "sign_request",
     "validate_blocks",
 ]
+
+
+@dataclass
+class UploadedFile:
+    """A file uploaded through ``files.getUploadURLExternal`` + the upload URL."""
+
+    id: str
+    filename: str
+    length: int
+    data: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+
 
 # Slack's published tiers, per minute (Tier 1 = 1+, Tier 2 = 20+, Tier 3 = 50+, Tier 4 = 100+).
 _TIER2, _TIER3, _TIER4 = 20.0, 50.0, 100.0
@@ -223,6 +249,7 @@ class StoredMessage:
     subtype: str | None = None
     # reaction name -> user ids in the order they reacted
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    files: list[dict[str, Any]] | None = None  # shared files (files.completeUploadExternal)
     replies: list[StoredMessage] = field(default_factory=list, repr=False)  # on parents only
 
     @property
@@ -595,6 +622,7 @@ class SlackEmulator:
         self._messages: dict[str, list[StoredMessage]] = {}
         self._by_ts: dict[tuple[str, str], StoredMessage] = {}
         self.ephemerals: list[Ephemeral] = []
+        self.files: dict[str, UploadedFile] = {}
         self.commands: dict[str, CommandInvocation] = {}
         self._commands_by_response_id: dict[str, CommandInvocation] = {}
 
@@ -654,6 +682,7 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket-mode/link/", self._handle_socket)
         app.router.add_post("/commands/response/{response_id}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.host, self._requested_port)
@@ -1231,6 +1260,64 @@ class SlackEmulator:
         query = urlencode({"ticket": ticket, "app_id": self.api_app_id})
         return {"url": f"ws://{self.host}:{self.port}/socket-mode/link/?{query}"}
 
+    # ------------------------------------------------------------------ files (minimal upload flow)
+
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = params.get("filename")
+        length = str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise _ApiError("invalid_arguments")
+        file_id = self._new_id("F")
+        self.files[file_id] = UploadedFile(file_id, str(filename), int(length))
+        return {"upload_url": f"{self.base_url}upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        uploaded = self.files.get(request.match_info["file_id"])
+        if uploaded is None or uploaded.data is not None:
+            return web.Response(status=404, text="invalid_upload")
+        data = await request.read()
+        if len(data) != uploaded.length:
+            return web.Response(status=400, text="length_mismatch")
+        uploaded.data = data
+        return web.Response(status=200, text="OK - " + str(len(data)))
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        entries = _parse_json_field(params.get("files"), "invalid_arguments")
+        if not isinstance(entries, list) or not entries:
+            raise _ApiError("invalid_arguments")
+        uploads = []
+        for entry in entries:
+            uploaded = self.files.get(str((entry or {}).get("id")))
+            if uploaded is None or uploaded.data is None:
+                raise _ApiError("file_not_found")
+            uploaded.title = entry.get("title") or uploaded.filename
+            uploads.append(uploaded)
+        shared = []
+        if params.get("channel_id"):
+            channel = self._resolve_channel(params.get("channel_id"))
+            thread_ts = params.get("thread_ts") or None
+            msg = self._store(
+                StoredMessage(
+                    channel=channel,
+                    ts=self.next_ts(),
+                    user=self.bot_user_id,
+                    bot_id=self.bot_id,
+                    text=str(params.get("initial_comment") or ""),
+                    thread_ts=thread_ts,
+                    subtype="file_share",
+                    files=[{"id": u.id, "name": u.filename, "title": u.title} for u in uploads],
+                )
+            )
+            for uploaded in uploads:
+                uploaded.channel, uploaded.message_ts = channel, msg.ts
+            shared = [channel]
+        return {
+            "files": [
+                {"id": u.id, "name": u.filename, "title": u.title, "size": u.length, "channels": shared}
+                for u in uploads
+            ]
+        }
+
     _API_METHODS: ClassVar[dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]]] = {
         "api.test": _api_test,
         "auth.test": _auth_test,
@@ -1249,6 +1336,8 @@ class SlackEmulator:
         "reactions.remove": _reactions_remove,
         "reactions.get": _reactions_get,
         "users.info": _users_info,
+        "files.getUploadURLExternal": _files_get_upload_url_external,
+        "files.completeUploadExternal": _files_complete_upload_external,
     }
 
     # ------------------------------------------------------------------ reactions (state + events)
@@ -1556,6 +1645,54 @@ class SlackEmulator:
         response = await self._post_to_app(url, body, headers, timeout_s)
         if response.status == 200:
             self._record_ack_body(inv, response.body)
+        return AppResponse(
+            response.status, response.body, response.headers, response.elapsed, trigger_id=inv.trigger_id
+        )
+
+    async def send_block_action(
+        self,
+        url: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        selected: str | None = None,
+        block_id: str = "actions",
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> AppResponse:
+        """A user clicks a button (``value``) or picks a ``static_select`` option (``selected``) in a
+        message: POST a signed ``block_actions`` payload as Slack's interactivity does. Responses the app
+        sends to the payload's ``response_url`` are recorded under ``AppResponse.trigger_id``."""
+        inv = self._new_command("block_actions", "", user_id, channel_id, None)
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "action_ts": self.next_ts(),
+        }
+        if selected is not None:
+            action.update(
+                type="static_select",
+                selected_option={"text": {"type": "plain_text", "text": selected}, "value": selected},
+            )
+        else:
+            action.update(type="button", value=value or "", text={"type": "plain_text", "text": action_id})
+        user = self.users[inv.user_id]
+        payload = {
+            "type": "block_actions",
+            "token": self.verification_token,
+            "api_app_id": self.api_app_id,
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": self.team_id},
+            "channel": {"id": inv.channel_id, "name": self.channels[inv.channel_id].name},
+            "container": {"type": "message", "channel_id": inv.channel_id, "is_ephemeral": True},
+            "trigger_id": inv.trigger_id,
+            "response_url": inv.response_url,
+            "actions": [action],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        headers = self.signed_headers(body, content_type="application/x-www-form-urlencoded")
+        response = await self._post_to_app(url, body, headers, timeout_s)
         return AppResponse(
             response.status, response.body, response.headers, response.elapsed, trigger_id=inv.trigger_id
         )

@@ -514,3 +514,55 @@ async def test_socket_mode_event_and_command_are_received_and_acked(emu: SlackEm
         assert emu.call_counts["apps.connections.open"] == 2
     finally:
         await handler.close_async()
+
+
+# ---------------------------------------------------------------------------------- files + interactivity
+
+
+async def test_files_upload_v2_goes_through_the_three_step_upload(emu: SlackEmulator) -> None:
+    client = web_client(emu)
+    general = emu.channel_id("general")
+    png = b"\x89PNG\r\n\x1a\n" + b"x" * 100
+    response = await client.files_upload_v2(
+        channel=general, content=png, filename="chart.png", title="Top 5", initial_comment="Last week"
+    )
+    assert response["file"]["title"] == "Top 5"
+    [uploaded] = emu.files.values()
+    assert (uploaded.data, uploaded.filename, uploaded.channel) == (png, "chart.png", general)
+    [message] = emu.messages(general)
+    assert message.text == "Last week"
+    assert message.files is not None
+    assert message.files[0]["id"] == uploaded.id
+    assert [m for m, _ in emu.calls][-2:] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+    with pytest.raises(SlackApiError) as refused:
+        await client.files_completeUploadExternal(files=[{"id": "F404"}], channel_id=general)
+    assert refused.value.response["error"] == "file_not_found"
+
+
+async def test_a_block_action_reaches_the_bolt_listener_and_its_response_url(emu: SlackEmulator) -> None:
+    app = AsyncApp(client=web_client(emu), signing_secret=emu.signing_secret)
+    seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    @app.action("approve")
+    async def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        await seen.put({"body": body, "action": action})
+        await respond(text=f"approved {action['value']}", response_type="ephemeral")
+
+    @app.action("section")
+    async def on_section(ack: Any, action: dict[str, Any]) -> None:
+        await ack()
+        await seen.put({"action": action})
+
+    async with serve(app) as url:
+        result = await emu.send_block_action(url, "approve", value="17")
+        assert result.status == 200
+        got = await asyncio.wait_for(seen.get(), 3)
+        assert got["action"]["value"] == "17"
+        assert got["body"]["user"]["id"] == emu.default_user_id
+        await wait_until(lambda: emu.responses_for(result.trigger_id))
+        [response] = emu.responses_for(result.trigger_id)
+        assert response.body["text"] == "approved 17"
+        await emu.send_block_action(url, "section", selected="Papers")
+        picked = await asyncio.wait_for(seen.get(), 3)
+        assert picked["action"]["selected_option"]["value"] == "Papers"
