@@ -320,6 +320,13 @@ def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int 
             path = Path(target)
             numbers = await ingest_issues(app, parse_issue_file(path, None), number, path)
             issue_number = numbers[-1]
+        from adapters.community import results_before_post
+
+        for result in await results_before_post(app, issue_number, channels):  # votes.results_post
+            if result.outcome.value in ("posted", "failed"):
+                err.print(
+                    f"last week's results → {result.channel.name}: {result.outcome.value}", markup=False
+                )
         reports = await post_with_progress(app, issue_number, channels, err)
         failed = [r for r in reports if r.errors]
         for report in reports:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.model import Platform
-from bot.suggestions import Actor, Reply
+from bot.suggestions import Actor, Reply, TriageCard
 from bot.votes import ReactionEvent
 
 if TYPE_CHECKING:
@@ -67,12 +67,22 @@ async def answer(interaction: discord.Interaction, work: Awaitable[Reply]) -> No
         done, _ = await asyncio.wait({task}, timeout=INLINE_REPLY_SECONDS)
         if task in done:
             reply = _reply_of(task, interaction)
-            await interaction.response.send_message(fit_reply(reply.text), ephemeral=reply.ephemeral)
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await asyncio.wait({task})
-        reply = _reply_of(task, interaction)
-        await interaction.followup.send(fit_reply(reply.text), ephemeral=True)
+            views = triage_views(reply.cards)
+            if views:
+                await interaction.response.send_message(fit_reply(reply.text), ephemeral=True, view=views[0])
+            else:
+                await interaction.response.send_message(fit_reply(reply.text), ephemeral=reply.ephemeral)
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await asyncio.wait({task})
+            reply = _reply_of(task, interaction)
+            views = triage_views(reply.cards)
+            if views:
+                await interaction.followup.send(fit_reply(reply.text), ephemeral=True, view=views[0])
+            else:
+                await interaction.followup.send(fit_reply(reply.text), ephemeral=True)
+        for view in views[1:]:  # five rows a message: the other suggestions' buttons follow
+            await interaction.followup.send("More pending suggestions:", ephemeral=True, view=view)
     except (discord.DiscordException, OSError, TimeoutError) as error:
         log.warning("could not answer /%s: %s", _command_name(interaction), error)
     finally:
@@ -92,6 +102,73 @@ def _reply_of(task: asyncio.Future[Reply], interaction: discord.Interaction) -> 
     log.error("/%s failed: %s: %s", _command_name(interaction), error.__class__.__name__, error)
     log.debug("/%s failure", _command_name(interaction), exc_info=error)
     return Reply(FAILURE_REPLY, ok=False)
+
+
+TRIAGE_PREFIX = "digestbot:"
+CARDS_PER_MESSAGE = 2  # a select row and a button row each; Discord allows five rows a message
+
+
+def triage_views(cards: Sequence[TriageCard]) -> list[discord.ui.View]:
+    """Approve / Reject buttons and a section select for each pending suggestion (``/digest
+    suggestions``); the presses come back as component interactions to :class:`TriageCog`."""
+    views: list[discord.ui.View] = []
+    for start in range(0, len(cards), CARDS_PER_MESSAGE):
+        view = discord.ui.View(timeout=None)
+        for row, card in enumerate(cards[start : start + CARDS_PER_MESSAGE]):
+            label = card.text.split("\n", 1)[0]
+            if card.sections:
+                view.add_item(
+                    discord.ui.Select(
+                        custom_id=f"{TRIAGE_PREFIX}section:{card.suggestion_id}",
+                        placeholder=f"Section for {label}"[:150],
+                        options=[
+                            discord.SelectOption(label=s[:100], value=s[:100]) for s in card.sections[:25]
+                        ],
+                        row=row * 2,
+                    )
+                )
+            for action, style in (
+                ("approve", discord.ButtonStyle.success),
+                ("reject", discord.ButtonStyle.danger),
+            ):
+                view.add_item(
+                    discord.ui.Button(
+                        style=style,
+                        label=f"{action.capitalize()}: {label}"[:80],
+                        custom_id=f"{TRIAGE_PREFIX}{action}:{card.suggestion_id}",
+                        row=row * 2 + 1,
+                    )
+                )
+        views.append(view)
+    return views
+
+
+class TriageCog(commands.Cog, name="Triage"):
+    """The buttons and selects of ``/digest suggestions``: only admins' presses count."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: Any = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(TRIAGE_PREFIX):
+            return
+        action, _, raw_id = custom_id.removeprefix(TRIAGE_PREFIX).partition(":")
+        if not raw_id.isdigit():
+            return
+        actor = discord_actor(self.app, interaction)
+        triage = self.app.triage
+        if action == "section":
+            raw_values = data.get("values") or []
+            values = [str(v) for v in raw_values]
+            work = triage.choose_section(actor, int(raw_id), values[0] if values else None)
+        else:
+            work = triage.decide(actor, int(raw_id), approve=action == "approve")
+        await answer(interaction, work)
 
 
 class VotesCog(commands.Cog, name="Votes"):

@@ -18,6 +18,7 @@ history; forum posts, which take no nonce, are found among the guild's active th
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from discord.http import handle_message_parameters
 from adapters.discord_embeds import RenderedMessage, delivery_ref, fit, refs_in, render, thread_name
 from bot.config import ConfigError, DiscordConfig
 from bot.messages import HeaderMessage, OutgoingMessage, SectionMessage
-from bot.model import Channel, DeliveryStep, MessageKind, Platform, PostedMessage
+from bot.model import Channel, DeliveryStep, MessageKind, Platform, PostedMessage, Supporter
 from bot.ports import PlatformError, Reaction, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -374,6 +375,44 @@ class DiscordPlatform:
             if len(page) < PAGE_SIZE:
                 return users
             after = max(int(u["id"]) for u in page)
+
+    # ------------------------------------------------------------------------------------------ community
+
+    async def notify(self, supporter: Supporter, text: str) -> bool:
+        """A direct message (``POST /users/@me/channels``, then the message)."""
+        await self.ensure_login()
+        if not supporter.user_id.isdigit():
+            return False
+        dm: Any = await self._call(
+            self.client.http.start_private_message(int(supporter.user_id)), "opening a direct message"
+        )
+        with handle_message_parameters(
+            content=fit(text, 2000), allowed_mentions=discord.AllowedMentions.none()
+        ) as params:
+            await self._call(
+                self.client.http.send_message(int(dm["id"]), params=params), "sending a direct message"
+            )
+        return True
+
+    async def send_results(
+        self, channel: Channel, text: str, *, image: bytes, filename: str, title: str
+    ) -> PostedMessage:
+        """The weekly results: one message with the ranking and the chart as a multipart attachment."""
+        await self.ensure_login()
+        info = await self.channel_info(channel)
+        if info.forum:
+            raise PlatformError(
+                f"{channel.name}: weekly results are not posted to forum channels", permanent=True
+            )
+        with handle_message_parameters(
+            content=fit(text, 2000),
+            file=discord.File(io.BytesIO(image), filename=filename, description=title),
+            allowed_mentions=discord.AllowedMentions.none(),
+        ) as params:
+            data: Any = await self._call(
+                self.client.http.send_message(info.id, params=params), f"posting results to {channel.name}"
+            )
+        return PostedMessage(message_id=str(data["id"]))
 
     async def aclose(self) -> None:
         if not self.client.is_closed():

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 
 from adapters.bootstrap import Application
-from adapters.discord_cogs import DigestCog, SuggestCog, VotesCog, on_app_command_error
+from adapters.discord_cogs import DigestCog, SuggestCog, TriageCog, VotesCog, on_app_command_error
 from adapters.discord_platform import DigestBot, DiscordPlatform
 from adapters.runner import reconcile_on_start
 from bot.config import ConfigError
@@ -58,6 +58,7 @@ class DiscordRuntime:
         await self.bot.add_cog(VotesCog(self.bot, self.app))
         await self.bot.add_cog(SuggestCog(self.app))
         await self.bot.add_cog(DigestCog(self.app, self.request_post))
+        await self.bot.add_cog(TriageCog(self.app))
         self.bot.tree.on_error = on_app_command_error  # type: ignore[method-assign]
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
         ready = asyncio.create_task(self.bot.wait_until_ready())

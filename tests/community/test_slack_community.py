@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from adapters.charts import draw_bar_chart
 from adapters.cli import cli
+from adapters.community import results_before_post
 from bot.model import SuggestionStatus
 from bot.results import ResultsOutcome, post_weekly_results
 from tests.emulators.slack_emulator import User, validate_blocks
@@ -115,7 +116,9 @@ async def test_suggestions_are_triaged_by_button_drafted_and_featured(slack_worl
     assert sorted(e.user for e in featured_notes) == sorted([carol, dave])
 
 
-async def test_weekly_results_are_uploaded_as_a_chart_before_the_next_issue(slack_world: SlackWorld):
+async def test_weekly_results_are_uploaded_as_a_chart_before_the_next_issue(
+    slack_world: SlackWorld, tmp_path
+):
     emu, channel = slack_world.emu, slack_world.channel_id
     number = await slack_world.ingest_example()
     await slack_world.post(number)
@@ -132,23 +135,25 @@ async def test_weekly_results_are_uploaded_as_a_chart_before_the_next_issue(slac
     await eventually(counted)
     app = slack_world.app
     platform = app.platform(slack_world.channel.platform)
-    report = await post_weekly_results(
-        app.uow_factory,
-        platform,
-        slack_world.channel,
-        app.config.votes,
-        before_issue=number + 1,
-        clock=app.clock,
-        draw_chart=draw_bar_chart,
+    assert await results_before_post(app, number + 1, [slack_world.channel]) == []  # votes.results_post off
+    document = slack_config(emu, app.config.database.url, channel)
+    document["votes"]["results_post"] = True
+    config = tmp_path / "results.yaml"
+    config.write_text(yaml.safe_dump(document))
+    example = tmp_path / "next.md"
+    example.write_text(
+        "---\ntitle: Next week\nnumber: 196\n---\n\n## News\n\n* [A new thing](https://example.com/new)\n"
     )
-    assert report.outcome is ResultsOutcome.POSTED
+    before = len(emu.messages(channel))
+    await run_cli(config, "post", str(example))
+    results, header = emu.messages(channel)[before : before + 2]
+    assert results.files
+    assert "Next week" in header.text
     [uploaded] = emu.files.values()
     assert uploaded.data is not None
     assert uploaded.data.startswith(b"\x89PNG")
-    shared = emu.messages(channel)[-1]
-    assert shared.files
-    assert "Last week's top 1" in shared.text
-    assert "Lyra" in shared.text
+    assert "Last week's top 1" in results.text
+    assert "Lyra" in results.text
     again = await post_weekly_results(
         app.uow_factory,
         platform,

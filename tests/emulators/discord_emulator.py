@@ -30,6 +30,21 @@ Behaviour that mirrors Discord and matters to a client:
 * Errors use Discord's shape ``{"code": ..., "message": ...}`` (plus ``errors`` for 50035).
 * Per-route buckets send ``X-RateLimit-*`` headers; message creation is limited per channel,
   and a global per-second limit applies to everything except interaction callbacks/webhooks.
+
+Minimal additions for digestbot's community features:
+
+* **Direct messages.** ``POST /users/@me/channels`` (``recipient_id``) opens (or returns) a DM
+  channel (type 1) with a known user; ``POST /channels/{dm}/messages`` stores the message there
+  (:meth:`DiscordEmulator.dm_messages`). No gateway events for DMs, no blocked-DM errors.
+* **Attachments.** ``POST /channels/{id}/messages`` also takes ``multipart/form-data`` (as
+  discord.py sends files): the ``payload_json`` part is the message body and each ``files[n]`` part
+  becomes an entry of the message's ``attachments`` (id, filename, size, content_type); the bytes
+  are kept in :attr:`DiscordEmulator.attachments` by attachment id. No size limit; the
+  attachment ``url`` is an unresolvable ``.invalid`` address (nothing serves the bytes).
+* **Message components.** :meth:`DiscordEmulator.dispatch_component` dispatches a
+  ``MESSAGE_COMPONENT`` interaction (type 3: a button press or a select choice, by ``custom_id``),
+  answered like a slash command's (the same :class:`InteractionHandle`). Components sent in
+  messages are stored as given, not validated.
 """
 
 from __future__ import annotations
@@ -53,7 +68,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 __all__ = [
     "DISCORD_EPOCH_MS",
@@ -139,6 +154,7 @@ _EVENT_INTENTS = {
 }
 
 CHANNEL_TEXT = 0
+CHANNEL_DM = 1
 CHANNEL_PUBLIC_THREAD = 11
 CHANNEL_PRIVATE_THREAD = 12
 CHANNEL_FORUM = 15
@@ -511,6 +527,8 @@ class DiscordEmulator:
         self.guild_commands: dict[int, dict[int, dict[str, Any]]] = {}  # guild -> cmd id -> command
         self.global_commands: dict[int, dict[str, Any]] = {}
         self.interactions: dict[int, InteractionHandle] = {}
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self.attachments: dict[int, bytes] = {}  # attachment id -> uploaded bytes
         self._interactions_by_token: dict[str, InteractionHandle] = {}
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
         self._bot_denies: dict[int, int] = {}  # channel id -> denied permission bits for the bot
@@ -867,6 +885,7 @@ class DiscordEmulator:
     def _build_routes(self) -> list[_Route]:
         table: list[tuple[str, str, Callable[[_Request], Awaitable[Any]], bool, bool]] = [
             ("GET", "/users/@me", self._get_me, True, True),
+            ("POST", "/users/@me/channels", self._open_dm, True, True),
             ("GET", "/users/{user_id}", self._get_user, True, True),
             ("GET", "/oauth2/applications/@me", self._get_application, True, True),
             ("GET", "/applications/@me", self._get_application, True, True),
@@ -1103,7 +1122,24 @@ class DiscordEmulator:
         rl_headers = bucket.headers(now)
 
         body: Any = None
-        if request.can_read_body:
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            body, files = {}, []
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                data = await part.read(decode=False)
+                if part.name == "payload_json":
+                    try:
+                        body = json.loads(data)
+                    except ValueError:
+                        return self._json(400, {"message": "400: Bad Request", "code": 50109})
+                elif part.name and part.name.startswith("files["):
+                    content_type = part.headers.get("Content-Type", "application/octet-stream")
+                    files.append((part.filename or "file", content_type, bytes(data)))
+            if isinstance(body, dict):
+                body["__files__"] = files
+        elif request.can_read_body:
             raw = await request.read()
             if raw:
                 try:
@@ -1351,9 +1387,55 @@ class DiscordEmulator:
             data["member"] = self._member_payload(gid, author_id, with_user=False)
         await self.dispatch("MESSAGE_CREATE", data)
 
+    async def _open_dm(self, req: _Request) -> Any:
+        body = req.body if isinstance(req.body, dict) else {}
+        recipient = str(body.get("recipient_id") or "")
+        if not recipient.isdigit() or int(recipient) not in self.users:
+            raise ApiError(400, 50007, "Cannot send messages to this user")
+        uid = int(recipient)
+        cid = self.dm_channels.get(uid)
+        if cid is None:
+            cid = self._snowflake()
+            self.dm_channels[uid] = cid
+            self.channels[cid] = {
+                "id": str(cid),
+                "type": CHANNEL_DM,
+                "last_message_id": None,
+                "recipients": [copy.deepcopy(self.users[uid])],
+            }
+        return copy.deepcopy(self.channels[cid])
+
+    def dm_messages(self, user_id: int) -> list[dict[str, Any]]:
+        """The messages the bot sent to ``user_id`` directly (oldest first)."""
+        cid = self.dm_channels.get(int(user_id))
+        return [] if cid is None else self.channel_messages(cid)
+
+    def _attach(self, msg: dict[str, Any], files: list[tuple[str, str, bytes]]) -> None:
+        for filename, content_type, data in files:
+            aid = self._snowflake()
+            self.attachments[aid] = data
+            url = f"https://cdn.emulator.invalid/attachments/{msg['channel_id']}/{aid}/{filename}"
+            msg["attachments"].append(
+                {
+                    "id": str(aid),
+                    "filename": filename,
+                    "size": len(data),
+                    "content_type": content_type,
+                    "url": url,  # not served: the bytes are in DiscordEmulator.attachments
+                    "proxy_url": url,
+                }
+            )
+
     async def _create_message(self, req: _Request) -> Any:
         channel = self._channel(req.params["channel_id"])
         cid = int(channel["id"])
+        files = req.body.pop("__files__", []) if isinstance(req.body, dict) else []
+        if channel["type"] == CHANNEL_DM:
+            body = req.body if isinstance(req.body, dict) else {}
+            self._validate_message(body, require_something=not files)
+            msg = self._store_message(cid, self.application_id, body)
+            self._attach(msg, files)
+            return self._message_payload(msg)
         if channel["type"] == CHANNEL_FORUM:
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         is_thread = channel["type"] in (CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD)
@@ -1363,7 +1445,7 @@ class DiscordEmulator:
         if is_thread and channel["thread_metadata"].get("locked"):
             raise ApiError(403, 50083, "Thread is archived")
         body = req.body if isinstance(req.body, dict) else {}
-        self._validate_message(body)
+        self._validate_message(body, require_something=not files)
         now = time.monotonic()
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -1373,6 +1455,7 @@ class DiscordEmulator:
                 self.counters["messages_deduplicated"] += 1
                 return self._message_payload(self.messages[seen[1]])
         msg = self._store_message(cid, self.application_id, body)
+        self._attach(msg, files)
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(self.application_id, cid, str(nonce))] = (now, int(msg["id"]))
         self.counters["messages_created"] += 1
@@ -2035,6 +2118,73 @@ class DiscordEmulator:
         await self.dispatch("INTERACTION_CREATE", payload)
         return handle
 
+    async def dispatch_component(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        permissions: int | str | None = None,
+    ) -> InteractionHandle:
+        """A user presses a button (``values`` None) or picks from a string select (``values``) with
+        ``custom_id`` on a message of the bot in ``channel_id``; returns the handle to await answers on."""
+        channel = self._channel(channel_id)
+        perms = self.member_permissions(guild_id, user_id) if permissions is None else int(permissions)
+        member = self._member_payload(guild_id, user_id)
+        member["permissions"] = str(perms)
+        iid = self._snowflake()
+        token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 3 if values is not None else 2}
+        if values is not None:
+            data["values"] = list(values)
+        message = {
+            "id": str(self._snowflake()),
+            "type": 20,
+            "content": "",
+            "channel_id": str(channel_id),
+            "author": copy.deepcopy(self.bot_user),
+            "attachments": [],
+            "embeds": [],
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+            "timestamp": _iso(),
+            "edited_timestamp": None,
+            "flags": 64,
+            "components": [],
+        }
+        payload = {
+            "version": 1,
+            "type": 3,
+            "id": str(iid),
+            "application_id": str(self.application_id),
+            "token": token,
+            "guild_id": str(guild_id),
+            "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "channel_id": str(channel_id),
+            "channel": {**copy.deepcopy(channel), "permissions": str(perms)},
+            "member": member,
+            "message": message,
+            "data": data,
+            "locale": "en-US",
+            "app_permissions": str(self.member_permissions(guild_id, self.application_id)),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild_id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        payload["channel"].pop("member", None)
+        handle = InteractionHandle(iid, token, payload, time.monotonic())
+        self.interactions[iid] = handle
+        self._interactions_by_token[token] = handle
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return handle
+
     def _interaction_message(
         self, handle: InteractionHandle, body: dict[str, Any], *, type_: int, flags: int = 0
     ) -> dict[str, Any]:
@@ -2048,7 +2198,7 @@ class DiscordEmulator:
             "type": 2,
             "user": user,
             "authorizing_integration_owners": payload["authorizing_integration_owners"],
-            "name": payload["data"]["name"],
+            "name": payload["data"].get("name", ""),
         }
         flags = flags | int(body.get("flags") or 0)
         if flags & 64:

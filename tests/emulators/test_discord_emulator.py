@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import time
 import zlib
@@ -574,3 +575,51 @@ async def test_interaction_callback_after_deadline_is_unknown(world: World) -> N
         await emu.wait_until(lambda: bool(errors), within=3)
         assert errors[0].code == 10062
         assert not handle.acknowledged
+
+
+# ---------------------------------------------------------------------------------- DMs, files, components
+
+
+async def test_direct_messages_and_file_attachments(world: World) -> None:
+    emu = world.emu
+    async with running(emu) as client:
+        user = await client.fetch_user(world.reader)
+        dm = await user.send("Your suggestion was approved")
+        assert dm.content == "Your suggestion was approved"
+        assert [m["content"] for m in emu.dm_messages(world.reader)] == ["Your suggestion was approved"]
+        channel = client.get_channel(world.channel)
+        assert isinstance(channel, discord.TextChannel)
+        png = b"\x89PNG\r\n\x1a\n" + b"y" * 50
+        sent = await channel.send("Last week's top 5", file=discord.File(io.BytesIO(png), "top.png"))
+        assert sent.attachments[0].filename == "top.png"
+        [stored] = emu.channel_messages(world.channel)
+        [attachment] = stored["attachments"]
+        assert (attachment["filename"], attachment["size"]) == ("top.png", len(png))
+        assert emu.attachments[int(attachment["id"])] == png
+
+
+async def test_button_and_select_interactions_reach_discord_py(world: World) -> None:
+    emu = world.emu
+    client = RecordingClient()
+    pressed: asyncio.Queue[discord.Interaction] = asyncio.Queue()
+
+    @client.event
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        await pressed.put(interaction)
+        await interaction.response.send_message(f"got {interaction.data}", ephemeral=True)
+
+    async with running(emu, client):
+        handle = await emu.dispatch_component(world.guild, world.channel, world.reader, "approve:7")
+        interaction = await asyncio.wait_for(pressed.get(), 3)
+        assert interaction.type is discord.InteractionType.component
+        assert interaction.data is not None
+        assert interaction.data["custom_id"] == "approve:7"
+        reply = await handle.response()
+        assert reply.ephemeral
+        picked = await emu.dispatch_component(
+            world.guild, world.channel, world.admin, "section:7", values=["Papers"]
+        )
+        choice = await asyncio.wait_for(pressed.get(), 3)
+        assert choice.data is not None
+        assert choice.data["values"] == ["Papers"]
+        assert (await picked.response()).type == 4
