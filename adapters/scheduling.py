@@ -27,8 +27,25 @@ from bot.sources import FeedSource, FolderSource, IssueSource
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+def owner_dead(owner: str) -> bool:
+    """A claim of a process on this host whose pid no longer runs: it was killed, its claim can go."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def claims(app: Application) -> Claims:
-    return Claims(app.uow_factory, app.clock, OWNER, app.config.scheduling.lease_seconds)
+    return Claims(
+        app.uow_factory, app.clock, OWNER, app.config.scheduling.lease_seconds, owner_dead=owner_dead
+    )
 
 
 def sources(app: Application) -> list[IssueSource]:

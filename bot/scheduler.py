@@ -57,8 +57,15 @@ class Claims:
     """Leases on deliveries and runs, renewed in the background while the work runs."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, owner: str, lease_seconds: float
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        owner: str,
+        lease_seconds: float,
+        *,
+        owner_dead: Callable[[str], bool] = lambda owner: False,
     ) -> None:
+        self.owner_dead = owner_dead  # True when a claim's owner is known to be gone (same host, no pid)
         self.uow_factory = uow_factory
         self.clock = clock
         self.owner = owner
@@ -151,6 +158,13 @@ class Claims:
             claim = await uow.scheduling.claim_delivery(
                 issue_number, channel, self.owner, now=self.clock.now(), lease_until=self.lease_until()
             )
+            if claim.owner != self.owner and self.owner_dead(claim.owner):
+                log.info(
+                    "taking over #%s → %s from %s, which is gone", issue_number, channel.name, claim.owner
+                )
+                claim = await uow.scheduling.claim_delivery(
+                    issue_number, channel, self.owner, now=claim.lease_until, lease_until=self.lease_until()
+                )
             await uow.commit()
         if claim.owner != self.owner:
             raise ClaimedElsewhere(channel, issue_number, claim.owner, claim.lease_until)
