@@ -76,13 +76,25 @@ class DigestCommands:
         scores = await self._votes.scores(number)
         if scores is None:
             return Reply(f"There is no issue #{number}.", ok=False)
-        top = [s for s in ranked(scores) if s.score > 0][:TOP_LIMIT]
+        voted = [
+            s for s in ranked(scores, include_sponsored=self._votes.policy.count_sponsored) if s.score > 0
+        ]
+        top = voted[:TOP_LIMIT]
         if not top:
             return Reply(f"No votes on issue #{number} yet: react to an item to vote for it.")
         lines = [f"Top items of issue #{number}:"]
         for rank, score in enumerate(top, start=1):
             reactions = " ".join(f"{emoji}×{count}" for emoji, count in score.reactions.most_common())
             lines.append(f"{rank}. {score.title} — {score.score:g} ({reactions}) [{score.section}]")
+            platforms = " · ".join(f"{p} {n}" for p, n in sorted(score.by_platform.items()))
+            lines[-1] += f" — {platforms}" if len(score.by_platform) > 1 else ""
+        best: dict[str, str] = {}
+        for score in voted:
+            best.setdefault(score.section, f"{score.title} ({score.score:g})")
+        if len(best) > 1:
+            lines.append(
+                "Best per section: " + "; ".join(f"{section}: {item}" for section, item in best.items())
+            )
         return Reply("\n".join(lines))
 
     async def _pending_suggestions(self) -> Reply:

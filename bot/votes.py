@@ -161,6 +161,11 @@ class VoteService:
         self._idle.set()
 
     @property
+    def policy(self) -> VotesConfig:
+        """Which emoji count and what they weigh (``votes`` in the config)."""
+        return self._policy
+
+    @property
     def pending(self) -> int:
         """Reactions received and not yet stored."""
         return self._pending

@@ -16,6 +16,7 @@ from adapters.cli import cli
 from bot.model import Channel, Platform, SuggestionStatus
 from bot.posting import post_to_channels
 from bot.results import ResultsOutcome, post_weekly_results
+from bot.suggestions import Actor
 from tests.discord.conftest import DiscordWorld
 from tests.slack.conftest import SlackWorld, eventually
 
@@ -127,6 +128,9 @@ async def test_votes_on_slack_and_discord_add_up(
     assert top["reactions"] == {"thumbsup": 2, "fire": 2}
     assert top["platforms"] == {"slack": 2, "discord": 2}
     assert {"title", "url", "section", "score", "reactions"} <= set(top)
+
+    top_reply = await discord_world.app.commands().run(Actor(Platform.DISCORD, "1"), f"top {number}")
+    assert "discord 2 · slack 2" in top_reply.text.splitlines()[1]
 
     chart = tmp_path / "top.png"
     await run_cli(cli_config(discord_world, tmp_path), "votes", str(number), "--chart", str(chart))
