@@ -15,7 +15,7 @@ import yaml
 
 from tests.emulators.slack_emulator import SlackEmulator
 from tests.slack.conftest import EXAMPLE
-from tests.slack.test_slack_processes import delivery_keys, digestbot, free_port
+from tests.slack.test_slack_processes import delivery_keys, digestbot
 
 EVERY_MINUTE = {"cron": "* * * * *", "timezone": "UTC"}
 
@@ -107,7 +107,9 @@ async def kill_chain(tmp_path: Path, emu: SlackEmulator, name: str, kill_points:
     assert code == 0, err
     (row,) = json.loads(out)
     assert row["last_issue"] == 195
-    assert row["last_run"]["state"] == "done"
+    # The schedule fires every minute: a slot that came due just before the stop may still be pending.
+    assert row["last_run"]["state"] in ("done", "pending")
+    assert row["failures"] == []
     return killed_at
 
 
