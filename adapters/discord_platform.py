@@ -31,6 +31,7 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from adapters.discord_embeds import RenderedMessage, delivery_ref, fit, refs_in, render, thread_name
+from adapters.pacing import SlidingWindowLimiter
 from bot.config import ConfigError, DiscordConfig
 from bot.messages import HeaderMessage, OutgoingMessage, SectionMessage
 from bot.model import Channel, DeliveryStep, MessageKind, Platform, PostedMessage, Supporter
@@ -70,9 +71,19 @@ def configure_endpoints(config: DiscordConfig) -> None:
 
 
 class DigestBot(commands.Bot):
-    """digestbot's discord.py client: the non-privileged intents it needs, and no prefix commands."""
+    """digestbot's discord.py client: the non-privileged intents it needs, and no prefix commands.
 
-    def __init__(self, *, guild_ready_timeout: float = 2.0, identify_delay: bool = True) -> None:
+    discord.py keeps each route's bucket but only reacts to the global limit once Discord answers 429,
+    which stalls every request in flight; the bot spreads its requests under the global budget instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        guild_ready_timeout: float = 2.0,
+        identify_delay: bool = True,
+        requests_per_second: float = 50.0,
+    ) -> None:
         # digestbot never joins voice: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -86,6 +97,20 @@ class DigestBot(commands.Bot):
             chunk_guilds_at_startup=False,
         )
         self.identify_delay = identify_delay
+        self._spread_requests(requests_per_second)
+
+    def _spread_requests(self, per_second: float) -> None:
+        # A little over a second per window: Discord counts on its own clock, a few ms away from ours.
+        budget = SlidingWindowLimiter(max(1, int(per_second)), 1.02)
+        request = self.http.request
+
+        async def within_budget(route: discord.http.Route, **kwargs: Any) -> Any:
+            # Interaction responses and webhooks do not count against the global limit.
+            if not route.path.startswith(("/interactions/", "/webhooks/")):
+                await budget.acquire()
+            return await request(route, **kwargs)
+
+        self.http.request = within_budget  # type: ignore[method-assign]
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py sleeps 5 s before every IDENTIFY after the first (Discord's identify limit); a test
@@ -455,7 +480,11 @@ def make_discord_platform(
     if config.token is None:
         raise ConfigError("discord.token is not set (needed for Discord channels)")
     configure_endpoints(config)
-    client = DigestBot(guild_ready_timeout=guild_ready_timeout, identify_delay=identify_delay)
+    client = DigestBot(
+        guild_ready_timeout=guild_ready_timeout,
+        identify_delay=identify_delay,
+        requests_per_second=config.requests_per_second,
+    )
     return DiscordPlatform(
         client, config.token.get_secret_value(), thread_lookup=journal_thread_lookup(app.uow_factory)
     )

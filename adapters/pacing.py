@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Callable
 
@@ -52,3 +53,30 @@ class ChannelPacer:
         if channel_id not in self._buckets:
             self._buckets[channel_id] = TokenBucket(self.rate, self.burst)
         return self._buckets[channel_id]
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` acquisitions in any ``window`` seconds: bursts up to the limit, never over it
+    (unlike a token bucket, which lets up to twice the limit through around a window's edge)."""
+
+    def __init__(self, limit: int, window: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._times: collections.deque[float] = collections.deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> float:
+        """Wait for room in the window; returns the seconds waited."""
+        waited = 0.0
+        async with self._lock:
+            while True:
+                now = self._clock()
+                while self._times and self._times[0] <= now - self.window:
+                    self._times.popleft()
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return waited
+                delay = self._times[0] + self.window - now
+                await asyncio.sleep(delay)
+                waited += delay

@@ -8,6 +8,7 @@ may have landed) but reported to the core, which looks before it sends again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -64,12 +65,21 @@ def make_client(
         if config.bot_token is None:
             raise ConfigError("slack.bot_token is not set (needed for Slack channels)")
         token = config.bot_token.get_secret_value()
+    # One connection pool for all calls (without it slack_sdk opens a new session, with its own TLS
+    # context, for every request), when there is an event loop to hold it.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        session = None
+    else:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # Only 429s are retried here: slack_sdk's default connection-error retry would post a message twice
     # when the connection broke after Slack accepted it. The core looks before it sends again instead.
     return AsyncWebClient(
         token=token,
         base_url=config.api_url,
         timeout=30,
+        session=session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries)],
     )
 

@@ -91,6 +91,8 @@ class DiscordConfig(_Strict):
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
     sync_commands: bool = True
+    # Discord's global limit for a bot (raised for large bots on request); requests are spread under it.
+    requests_per_second: float = Field(default=50.0, gt=0)
 
     @field_validator("token", mode="before")
     @classmethod

@@ -301,6 +301,29 @@ def _delivery_from_row(row: DeliveryRow, issue_number: int) -> Delivery:
     )
 
 
+# The journal is written twice for every message posted, so these two statements are written once as
+# SQL (valid on SQLite and PostgreSQL alike), each finding its delivery row by itself.
+_JOURNAL_INSERT = (
+    "INSERT INTO delivered_messages (delivery_id, platform, channel_id, step_key, kind, section_position, "
+    "item_key, attempts, message_id, thread_id) "
+    "SELECT deliveries.id, deliveries.platform, deliveries.channel_id, :step_key, :kind, "
+    "CAST(:section_position AS INTEGER), :item_key, 1, {posted} "
+    "FROM deliveries JOIN issues ON issues.id = deliveries.issue_id "
+    "WHERE issues.number = :number AND deliveries.platform = :platform "
+    "AND deliveries.channel_id = :channel_id "
+    "ON CONFLICT (delivery_id, step_key) DO UPDATE SET {update} RETURNING delivered_messages.id"
+)
+_RECORD_ATTEMPT = text(
+    _JOURNAL_INSERT.format(posted="NULL, NULL", update="attempts = delivered_messages.attempts + 1")
+)
+_RECORD_POSTED = text(
+    _JOURNAL_INSERT.format(
+        posted=":message_id, :thread_id",
+        update="message_id = excluded.message_id, thread_id = excluded.thread_id",
+    )
+)
+
+
 class SqlDeliveryRepository(_Repository):
     """The delivery journal: one row per (issue, platform, channel id), one per step of it.
 
@@ -381,29 +404,33 @@ class SqlDeliveryRepository(_Repository):
             "item_key": step.item_key,
         }
 
+    async def _journal(
+        self, statement: TextClause, delivery: Delivery, step: DeliveryStep, **extra: object
+    ) -> None:
+        params = {
+            "number": delivery.issue_number,
+            "platform": delivery.channel.platform.value,
+            "channel_id": delivery.channel.id,
+            "step_key": step.key,
+            "kind": step.kind.value,
+            "section_position": step.section_position,
+            "item_key": step.item_key,
+            **extra,
+        }
+        if (await self._session.execute(statement, params)).first() is None:
+            raise LookupError(f"no delivery of issue {delivery.issue_number} to {delivery.channel.name}")
+
     async def record_attempt(self, delivery: Delivery, step: DeliveryStep) -> None:
         """Journal that ``step`` is about to be sent: its row is created, or its attempts counted up."""
-        insert = _insert(self._dialect, DeliveredMessageRow)
-        values = self._step_values(await self._delivery_id(delivery), delivery, step)
-        statement = insert.values(**values, attempts=1).on_conflict_do_update(
-            index_elements=["delivery_id", "step_key"],
-            set_={"attempts": DeliveredMessageRow.attempts + 1},
-        )
-        await self._session.execute(statement)
+        await self._journal(_RECORD_ATTEMPT, delivery, step)
         entry = delivery.messages.setdefault(step.key, DeliveredMessage(step))
         entry.attempts += 1
 
     async def record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
         """Journal where ``step`` landed. A step never attempted is journalled with one attempt."""
-        insert = _insert(self._dialect, DeliveredMessageRow)
-        values = self._step_values(await self._delivery_id(delivery), delivery, step)
-        statement = insert.values(
-            **values, attempts=1, message_id=posted.message_id, thread_id=posted.thread_id
-        ).on_conflict_do_update(
-            index_elements=["delivery_id", "step_key"],
-            set_={"message_id": posted.message_id, "thread_id": posted.thread_id},
+        await self._journal(
+            _RECORD_POSTED, delivery, step, message_id=posted.message_id, thread_id=posted.thread_id
         )
-        await self._session.execute(statement)
         entry = delivery.messages.setdefault(step.key, DeliveredMessage(step, attempts=1))
         entry.posted = posted
 

@@ -69,7 +69,7 @@ class TurnLock:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self.release()  # the turn was handed over just as the waiter gave up: pass it on
-            else:
+            elif turn in queue:  # release() drops the cancelled turns it meets
                 queue.remove(turn)
             raise
 
