@@ -16,6 +16,7 @@ from rich.table import Table
 
 from adapters import metrics
 from adapters.bootstrap import Application
+from adapters.community import results_before_post
 from bot.model import Channel, DeliveryState
 from bot.posting import PostReport, ProgressCallback
 from bot.schedule import describe, next_run
@@ -85,6 +86,7 @@ def build_scheduler(app: Application) -> Scheduler | None:
         sources=sources(app),
         poll_seconds=app.config.source.poll_minutes * 60,
         on_post=metrics.observe_report,
+        before_post=lambda number, channel: results_before_post(app, number, [channel]),
     )
 
 

@@ -211,6 +211,7 @@ class Scheduler:
         sources: Sequence[IssueSource] = (),
         poll_seconds: float = 1800.0,
         on_post: PostObserver | None = None,
+        before_post: Callable[[int, Channel], Awaitable[object]] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -225,6 +226,7 @@ class Scheduler:
         self.sources = list(sources)
         self.poll_seconds = poll_seconds
         self.on_post = on_post
+        self.before_post = before_post  # e.g. last week's results, ahead of the new issue
         self._by_key = {(c.channel.platform, c.channel.id): c for c in self.channels}
         self._refresh_lock = asyncio.Lock()
         self._refreshed_at: datetime | None = None
@@ -323,6 +325,11 @@ class Scheduler:
         if number is None:
             log.warning("%s: a post is due but there is no issue to post", channel.name)
             return await self._finish(run, RunState.NOTHING, None, "no issue stored")
+        if self.before_post is not None:
+            try:
+                await self.before_post(number, channel)
+            except Exception:  # the issue goes out either way
+                log.exception("%s: the message before #%s failed", channel.name, number)
         try:
             report = await self.claims.post(self.poster_for(channel), number, channel, run_id=run.id)
         except ClaimedElsewhere as busy:

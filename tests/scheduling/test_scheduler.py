@@ -204,3 +204,19 @@ async def test_a_feed_is_fetched_conditionally_and_new_entries_ingested(uow_fact
     assert first
     assert await source.refresh(uow_factory, clock) == []
     assert fetcher.requests == [(None, None), ('"v1"', "Mon, 23 Nov 2026 08:00:00 GMT")]
+
+
+async def test_the_message_before_a_post_goes_first_and_its_failure_does_not_stop_the_issue(uow_factory):
+    await store(uow_factory, small_issue(7))
+    clock, platform = FakeClock(), FakePlatform()
+    calls: list[tuple[int, str, int]] = []
+
+    async def before_post(number, channel):
+        calls.append((number, channel.name, len(platform.sent)))
+        raise RuntimeError("the chart could not be drawn")
+
+    scheduler = make(uow_factory, clock, platform, before_post=before_post)
+    outcomes = await scheduler.tick()
+    assert [(o.state, o.issue_number) for o in outcomes] == [(RunState.DONE, 7)]
+    assert calls == [(7, "news", 0)]  # called once, before any message of the issue
+    assert len(platform.sent) == 8
