@@ -199,12 +199,14 @@ class VoteService:
         if self._policy.weight(emoji) is None:
             return VoteOutcome.EMOJI_IGNORED
         at = event.occurred_at or self._clock.now()  # arrival order where the platform gives no time
-        key = (event.platform, event.channel_id, event.message_id, event.user_id, emoji)
+        # One lane per message: its reactions keep their order, and lanes never update the same item's
+        # running totals at once (on PostgreSQL, batches taking those rows in different orders deadlock).
+        message = (event.platform, event.channel_id, event.message_id)
         pending = _Pending(event, emoji, at, asyncio.get_running_loop().create_future())
         self._start_workers()
         self._pending += 1
         self._idle.clear()
-        self._lanes[hash(key) % len(self._lanes)].put_nowait(pending)
+        self._lanes[hash(message) % len(self._lanes)].put_nowait(pending)
         return await pending.outcome
 
     def _start_workers(self) -> None:
@@ -244,11 +246,17 @@ class VoteService:
                 self._idle.set()
 
     async def _apply(self, batch: list[_Pending]) -> list[VoteOutcome]:
-        """Store a run of reactions in one transaction, in the order they arrived."""
+        """Store a run of reactions in one transaction, message by message (each message's reactions
+        in the order they arrived), so that concurrent transactions take rows in the same order."""
+        order = sorted(
+            range(len(batch)), key=lambda n: (batch[n].event.channel_id, batch[n].event.message_id)
+        )
+        outcomes: list[VoteOutcome | None] = [None] * len(batch)
         async with self._uow_factory() as uow:
-            outcomes = [await self._apply_one(uow, p.event, p.emoji, p.at) for p in batch]
+            for n in order:
+                outcomes[n] = await self._apply_one(uow, batch[n].event, batch[n].emoji, batch[n].at)
             await uow.commit()
-        return outcomes
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def _locate(self, uow: UnitOfWork, event: ReactionEvent) -> LocatedMessage | None:
         key = (event.platform, event.channel_id, event.message_id)
