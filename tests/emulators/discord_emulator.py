@@ -2111,12 +2111,7 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
-        payload["channel"].pop("member", None)
-        handle = InteractionHandle(iid, token, payload, time.monotonic())
-        self.interactions[iid] = handle
-        self._interactions_by_token[token] = handle
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return handle
+        return await self._dispatch_interaction(iid, token, payload)
 
     async def dispatch_component(
         self,
@@ -2178,6 +2173,10 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        return await self._dispatch_interaction(iid, token, payload)
+
+    async def _dispatch_interaction(self, iid: int, token: str, payload: dict[str, Any]) -> InteractionHandle:
+        """Register an interaction (so its callback can be answered) and send it over the gateway."""
         payload["channel"].pop("member", None)
         handle = InteractionHandle(iid, token, payload, time.monotonic())
         self.interactions[iid] = handle
