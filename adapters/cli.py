@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from adapters.bootstrap import Application, bootstrap
-from adapters.logging_setup import configure_logging
+from adapters.logging_setup import configure_logging, secret_filter
 from adapters.scheduling import post_with_progress, status_rows, status_table
 from bot.config import Config, ConfigError, load_config
 from bot.ingest import IngestError, dump_yaml, parse_file
@@ -122,6 +122,7 @@ class Context:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            secret_filter.add(self._config.secret_values())
         return self._config
 
     async def app(self) -> Application:

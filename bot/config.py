@@ -242,6 +242,17 @@ class Config(_Strict):
             raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
         return self
 
+    def secret_values(self) -> list[str]:
+        """Every secret in the config, so that log output can be masked for them."""
+        secrets = [
+            self.slack.bot_token,
+            self.slack.signing_secret,
+            self.slack.app_token,
+            self.slack.client_secret,
+            self.discord.token,
+        ]
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
+
     def channel(self, name: str) -> ChannelConfig:
         for channel in self.channels:
             if channel.name == name:
