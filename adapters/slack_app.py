@@ -192,21 +192,14 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
 
 
 def build_web_app(
-    bolt: AsyncApp,
-    *,
-    pending: Callable[[], int] = lambda: 0,
-    extra_routes: Callable[[web.Application], None] | None = None,
+    bolt: AsyncApp, *, extra_routes: Callable[[web.Application], None] | None = None
 ) -> web.Application:
     async def slack_events(request: web.Request) -> web.Response:
         response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "pending_reactions": pending()})
-
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
-    web_app.router.add_get("/healthz", healthz)
     if extra_routes is not None:
         extra_routes(web_app)
     return web_app
@@ -233,11 +226,7 @@ class SlackRuntime:
             return
         from adapters.web_server import add_ops_routes, address
 
-        web_app = build_web_app(
-            self.bolt,
-            pending=lambda: self.app.votes.pending,
-            extra_routes=lambda routes: add_ops_routes(self.app, routes, healthz=False),
-        )
+        web_app = build_web_app(self.bolt, extra_routes=lambda routes: add_ops_routes(self.app, routes))
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         where = address(self.app)  # the bot's one web server: /slack/events, /healthz, /metrics

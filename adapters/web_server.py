@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
@@ -26,13 +25,12 @@ def address(app: Application) -> HttpConfig:
     return app.config.http or app.config.slack.http
 
 
-def add_ops_routes(app: Application, web_app: web.Application, *, healthz: bool = True) -> None:
+def add_ops_routes(app: Application, web_app: web.Application) -> None:
     async def health(request: web.Request) -> web.Response:
-        body: dict[str, Any] = {"status": "ok", "uptime_seconds": round(time.monotonic() - STARTED, 1)}
-        pending = getattr(app.votes, "pending", None)
-        if isinstance(pending, int):
-            body["pending_reactions"] = pending
-        return web.json_response(body)
+        uptime = round(time.monotonic() - STARTED, 1)
+        return web.json_response(
+            {"status": "ok", "uptime_seconds": uptime, "pending_reactions": app.votes.pending}
+        )
 
     async def scrape(request: web.Request) -> web.Response:
         try:
@@ -45,8 +43,7 @@ def add_ops_routes(app: Application, web_app: web.Application, *, healthz: bool 
         response.headers["Content-Type"] = content_type
         return response
 
-    if healthz:
-        web_app.router.add_get("/healthz", health)
+    web_app.router.add_get("/healthz", health)
     web_app.router.add_get("/metrics", scrape)
 
 
