@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,13 +100,32 @@ def _ensure_sqlite_directory(url: URL) -> None:
         path.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the database file in WAL mode (it stays so), waiting for a lock another connection holds.
+
+    SQLite answers "database is locked" at once to a journal-mode switch, without the busy handler, so
+    several processes opening a new database together retry here within the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+        else:
+            return
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, *, foreign_keys: bool) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        # busy_timeout first: switching to WAL needs the lock another connection may hold right now.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
