@@ -24,6 +24,19 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
+def _cron_fire(expression: str, start: datetime, *, forward: bool) -> datetime:
+    """croniter's next (or previous) fire time after ``start``, checked to be the aware datetime asked for.
+
+    croniter types ``get_next``/``get_prev`` as returning ``Any`` (the type depends on the class passed in);
+    this is the one place that narrows it, so a change in croniter fails loudly here rather than downstream.
+    """
+    iterator = croniter(expression, start)
+    fired = iterator.get_next(datetime) if forward else iterator.get_prev(datetime)
+    if not isinstance(fired, datetime) or fired.tzinfo is None:
+        raise TypeError(f"croniter returned {fired!r} for {expression!r}, not an aware datetime")
+    return fired
+
+
 def _weekly_at(schedule: WeeklySchedule, day: date) -> datetime:
     zone = ZoneInfo(schedule.timezone)
     return datetime.combine(day, schedule.time, tzinfo=zone).astimezone(UTC)
@@ -36,8 +49,7 @@ def previous_run(schedule: AnySchedule, now: datetime) -> datetime:
     if isinstance(schedule, CronSchedule):
         local = now.astimezone(zone)
         # croniter's get_prev is strictly before; a slot exactly at now counts as fired.
-        at = croniter(schedule.cron, local + timedelta(seconds=1)).get_prev(datetime)
-        return at.astimezone(UTC)
+        return _cron_fire(schedule.cron, local + timedelta(seconds=1), forward=False).astimezone(UTC)
     today = now.astimezone(zone).date()
     target = WEEKDAYS.index(schedule.weekday)
     day = today - timedelta(days=(today.weekday() - target) % 7)
@@ -52,7 +64,7 @@ def next_run(schedule: AnySchedule, now: datetime) -> datetime:
     now = _aware(now)
     zone = ZoneInfo(schedule.timezone)
     if isinstance(schedule, CronSchedule):
-        return croniter(schedule.cron, now.astimezone(zone)).get_next(datetime).astimezone(UTC)
+        return _cron_fire(schedule.cron, now.astimezone(zone), forward=True).astimezone(UTC)
     today = now.astimezone(zone).date()
     target = WEEKDAYS.index(schedule.weekday)
     day = today + timedelta(days=(target - today.weekday()) % 7)
