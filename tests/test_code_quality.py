@@ -1,6 +1,5 @@
 """The project's own static checks, run with the tests so that the README's one test command covers them."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +30,7 @@ def test_mypy_passes_strict_on_core_and_storage():
 
 
 def test_core_imports_no_platform_sdk_or_database_library():
-    lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    lint_imports = str(Path(sys.executable).parent / "lint-imports")
     if not Path(lint_imports).exists():
         pytest.fail("import-linter is not installed: pip install -e '.[test]'")
     result = run(lint_imports)
