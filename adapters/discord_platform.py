@@ -86,7 +86,8 @@ class DigestBot(commands.Bot):
     ) -> None:
         # digestbot never joins voice: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        if hasattr(discord.VoiceClient, "warn_dave"):  # discord.py 2.7.1 and later
+            discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
