@@ -37,6 +37,12 @@ RATE_LIMIT_WAIT_SECONDS = Counter(
     ["platform"],
     registry=REGISTRY,
 )
+SLACK_REQUESTS_REFUSED = Counter(
+    "digestbot_slack_requests_refused",
+    "Requests to /slack/events refused before bolt saw them (401 unsigned or stale, 400 unreadable).",
+    ["status"],
+    registry=REGISTRY,
+)
 VOTES = Gauge("digestbot_votes", "Votes that count now (all replicas).", registry=REGISTRY)
 SUGGESTIONS = Gauge("digestbot_suggestions", "Suggestions stored (all replicas).", registry=REGISTRY)
 DELIVERIES = Gauge(

@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from adapters.bootstrap import Application
 from adapters.slack_blocks import APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION, triage_blocks
 from adapters.slack_platform import SlackPlatform, make_client
+from adapters.slack_requests import SlackRequestGate
 from bot.config import ConfigError
 from bot.model import Platform
 from bot.suggestions import Actor, Reply, split_suggest_text
@@ -192,11 +193,18 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
 
 
 def build_web_app(
-    bolt: AsyncApp, *, extra_routes: Callable[[web.Application], None] | None = None
+    bolt: AsyncApp,
+    *,
+    signing_secret: str | None,
+    extra_routes: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
+    gate = SlackRequestGate(signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
-        response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        admitted = await gate.admit(request)
+        if isinstance(admitted, web.Response):
+            return admitted
+        return await to_aiohttp_response(await bolt.async_dispatch(admitted))
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
@@ -226,7 +234,10 @@ class SlackRuntime:
             return
         from adapters.web_server import add_ops_routes, address
 
-        web_app = build_web_app(self.bolt, extra_routes=lambda routes: add_ops_routes(self.app, routes))
+        secret = config.signing_secret.get_secret_value() if config.signing_secret else None
+        web_app = build_web_app(
+            self.bolt, signing_secret=secret, extra_routes=lambda routes: add_ops_routes(self.app, routes)
+        )
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         where = address(self.app)  # the bot's one web server: /slack/events, /healthz, /metrics

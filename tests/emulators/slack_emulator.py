@@ -1626,15 +1626,18 @@ class SlackEmulator:
         timestamp: int | None = None,
         bad_signature: bool = False,
         timeout_s: float = 10.0,
+        encode_form: Callable[[dict[str, str]], str] = urlencode,
     ) -> AppResponse:
         """POST a signed, form-encoded slash command as Slack does (all of Slack's fields).
 
         ``response_url`` points at this emulator; what the app posts there and any non-empty
         ack body are recorded (:meth:`responses_for` with ``AppResponse.trigger_id``).
-        ``AppResponse.elapsed`` is the ack latency (Slack shows an error after 3 s).
+        ``AppResponse.elapsed`` is the ack latency (Slack shows an error after 3 s). ``encode_form``
+        writes the body from the fields (real bodies differ: ``+`` or ``%20`` for spaces, ``/`` and ``:``
+        left as they are or escaped).
         """
         inv = self._new_command(command, text, user_id, channel_id, trigger_id)
-        body = urlencode(inv.fields)
+        body = encode_form(inv.fields)
         headers = self.signed_headers(
             body,
             signing_secret=signing_secret,
