@@ -292,6 +292,9 @@ class IssueBuilder:
         self._stack.append(_Heading(level, title))
         self.sections.append(Section(title=full))
 
+    def item_count(self) -> int:
+        return sum(len(section.items) for section in self.sections)
+
     def add(self, item: Item | None) -> Item | None:
         if item is None:
             return None
