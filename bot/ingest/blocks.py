@@ -59,8 +59,8 @@ class Inline:
         self.hrefs.append(usable_href(href))
         return len(self.hrefs) - 1
 
-    def add_break(self) -> None:
-        self.spans.append(Span("\n", None, newline=True))
+    def add_break(self, link: int | None = None) -> None:
+        self.spans.append(Span("\n", link, newline=True))
 
     # -------------------------------------------------------------------------------------- reading
 

@@ -38,6 +38,7 @@ _FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?
 _HEADER_LINE = re.compile(r"^([A-Za-z][\w -]{0,30}):[ \t]*(.*?)\s*$")
 _HEADER_KEYS = {"title", "number", "date", "category", "tags", "slug", "author", "authors", "summary", "url"}
 _LISTS = ("bullet_list", "ordered_list")
+_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
 _HTML_COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.DOTALL)
 
 _SOURCE_KEYS = ("canonical_url", "canonical", "url", "source", "link", "permalink", "web_url")
@@ -98,7 +99,7 @@ def _flatten(node: SyntaxTreeNode, out: Inline, link: int | None = None, strong:
         elif kind == "code_inline":
             out.spans.append(Span(f"`{child.content}`", link, strong))
         elif kind in ("softbreak", "hardbreak"):
-            out.add_break()
+            out.add_break(link)
         elif kind == "link":
             _flatten(child, out, out.open_link(child.attrs.get("href")), strong)
         elif kind in ("strong", "em"):
@@ -130,7 +131,10 @@ def to_blocks(nodes: list[SyntaxTreeNode], offset: int = 0) -> list[Block]:
         kind = node.type
         line = _line(node, offset)
         if kind == "heading":
-            blocks.append(Block("heading", _inline(node), level=int(node.tag[1:]), line=line))
+            inline = _inline(node)
+            if inline.spans and inline.spans[-1].link is None:  # "## New plugins {#new-plugins}"
+                inline.spans[-1].text = _ATTRIBUTES.sub("", inline.spans[-1].text)
+            blocks.append(Block("heading", inline, level=int(node.tag[1:]), line=line))
         elif kind == "paragraph":
             blocks.append(Block("paragraph", _inline(node), line=line))
         elif kind == "hr":
@@ -185,7 +189,8 @@ def read_markdown(text: str, *, filename: str = "") -> tuple[Issue, ParseReport]
     title = _first_str(meta, ("title",))
     report = ParseReport(format="markdown")
     first = next((n for n in nodes if n.type != "html_block"), None)
-    if first is not None and first.type == "heading" and first.tag == "h1":
+    h1s = [n for n in nodes if n.type == "heading" and n.tag == "h1"]
+    if first is not None and first.type == "heading" and first.tag == "h1" and (len(h1s) == 1 or title):
         heading_text = squash(_inline(first).text())
         if title is None or heading_text == title:
             title = heading_text

@@ -64,6 +64,14 @@ _NUMBERED = re.compile(
 )
 _ATTRIBUTION = re.compile(r"^\s*(?:--|——|[–—―])\s*")
 _LABEL = re.compile(r"[:：]\s*$")
+_LABEL_PREFIX = re.compile(r"^\s*[^\s:：]+(?:\s+[^\s:：]+){0,3}\s*[:：]\s*$")
+# An empty section's placeholder: "*No calls for testing were issued this week.*"
+_PLACEHOLDER = re.compile(
+    r"^(?:there (?:are|were|is) )?no\b.{0,80}\b(?:(?:this|last) week|currently|at the moment)\b|"
+    r"^(?:nothing|none) (?:new )?this week|^本周(?:暂)?无",
+    re.IGNORECASE,
+)
+_SENTENCE_STOP = re.compile(r"[。.!！?？]$")
 _PROFILE = re.compile(
     r"^https?://(?:www\.)?(?:twitter\.com|x\.com|github\.com|gitlab\.com|mastodon\.[a-z.]+|"
     r"[a-z0-9-]+\.social|linkedin\.com/in|weibo\.com|instagram\.com)/@?[\w.-]+/?$",
@@ -80,13 +88,17 @@ _ASIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "history",
         re.compile(
-            r"this week in history|on this day|from the archives?|往年回顾|往期回顾|历史上的今天|"
+            r"this week in history|on this day|from the archives?|往年回顾|往期回顾|往期|历史上的今天|"
+            r"历史上的本周|本周历史|バックナンバー|back ?issues|past issues|"
             r"^(?:one|two|three|\d+) years? ago",
             re.I,
         ),
     ),
-    ("subscribe", re.compile(r"^(?:subscribe|subscription|how to subscribe|订阅|訂閱|購読)", re.I)),
-    ("jobs", re.compile(r"\b(?:jobs?|hiring|careers?)\b|招聘|谁在招人|求人", re.I)),
+    (
+        "subscribe",
+        re.compile(r"^(?:subscribe|subscription|how to subscribe|follow us|订阅|訂閱|購読|关注我们)", re.I),
+    ),
+    ("jobs", re.compile(r"\b(?:jobs?|hiring|careers?)\b|招聘|谁在招|内推|求人", re.I)),
 )
 
 # Links whose text is at most this many words are "source" links ("reddit", "gh", "video") when they
@@ -105,7 +117,7 @@ class Lead:
     attribution: bool
 
 
-def lead_of(inline: Inline, spans: list[Span], *, strict: bool) -> Lead | None:
+def lead_of(inline: Inline, spans: list[Span], *, strict: bool, label_ok: bool = False) -> Lead | None:
     """The link ``spans`` start with (after "[tags]", emoji, punctuation or a dash), if any.
 
     ``strict`` (paragraphs): the link must be followed by punctuation, a dash or nothing unless it is bold,
@@ -122,6 +134,8 @@ def lead_of(inline: Inline, spans: list[Span], *, strict: bool) -> Lead | None:
         end += 1
     prefix = inline.text(spans[:start])
     tags = _TAG.findall(prefix)
+    if label_ok and _LABEL_PREFIX.match(prefix):
+        prefix, tags = "", []  # "Org development: [title](…)": the label is the list's, not the title's
     if has_word(_TAG.sub("", prefix)):
         return None
     assert link is not None
@@ -129,6 +143,8 @@ def lead_of(inline: Inline, spans: list[Span], *, strict: bool) -> Lead | None:
     if url is None:
         return None
     rest = inline.text(spans[end:])
+    if inline.text(spans[start:end]).startswith("@"):
+        return None  # "[@someone](…): …" credits the person who wrote the blurb
     emphasised = all(s.strong for s in spans[start:end])
     if strict and rest and not emphasised and not _SEPARATOR.match(rest):
         return None
@@ -175,7 +191,11 @@ def main_link(links: list[tuple[str, str]]) -> str | None:
 
 
 def aside_kind(title: str) -> str | None:
+    """What kind of non-item section a heading names ("Rust Jobs", "往年回顾"), if any; a long heading
+    is an item's title, whatever words it has."""
     text = re.sub(r"[\s*_#:：.。!！]+$", "", re.sub(r"^[\s*_#]+", "", title)).strip()
+    if len(text) > 40 or len(text.split()) > 6 or text.startswith(("[", "【")):
+        return None
     for kind, pattern in _ASIDES:
         if pattern.search(text):
             return kind
@@ -198,8 +218,8 @@ def _bold_title_paragraph(block: Block) -> bool:
     if block.kind != "paragraph":
         return False
     lines = block.inline.lines()
-    if len(lines) < 2 or not block.inline.all_strong(lines[0]):
-        return False
+    if len(lines) < 2 or not block.inline.all_strong(lines[0]) or block.inline.all_strong():
+        return False  # (a paragraph in italics throughout is an aside, not a title and its blurb)
     return lead_of(block.inline, lines[0], strict=False) is None
 
 
@@ -228,9 +248,13 @@ def _list_has_items(block: Block) -> bool:
     return False
 
 
-def item_shaped(block: Block) -> bool:
-    """Whether the block holds an item by its shape alone (used to tell a heading from an item title)."""
+def item_shaped(block: Block, *, strict_lists: bool = False) -> bool:
+    """Whether the block holds an item by its shape alone (used to tell a heading from an item title).
+    ``strict_lists``: a list counts only if its entries start with links (under a linked title, a list of
+    points with links in them is part of the blurb)."""
     if block.kind == "list":
+        if strict_lists:
+            return _list_has_leads(block) and not _is_source_list(block)
         return _list_has_items(block) and not _is_source_list(block)
     if block.kind == "table":
         return any(cell.links() for row in block.rows for cell in row)
@@ -239,20 +263,24 @@ def item_shaped(block: Block) -> bool:
     inline = block.inline
     numbered = _strip_number(inline)
     if numbered is not None and has_word(numbered.text()):
-        return True
+        text = numbered.text()
+        return bool(numbered.links()) or (len(text) <= 80 and not _SENTENCE_STOP.search(text))
     if _bold_title_paragraph(block):
         return True
     lead = lead_of(inline, inline.spans, strict=True)
     return lead is not None and (lead.emphasised or not inline.is_link_only())
 
 
-def _prose_paragraph(block: Block) -> bool:
-    """A paragraph of running text with a link in it (not a title, not a call to action)."""
-    if block.kind != "paragraph" or item_shaped(block) or _bold_line(block):
+def _prose_paragraph(block: Block, *, lead_ok: bool = False) -> bool:
+    """A paragraph of running text with a link in it (not a line of links, a bold title or a call to
+    action). ``lead_ok``: one that starts with a link counts too ("[SE-0268](…): *…* was accepted.")."""
+    if block.kind != "paragraph" or _bold_line(block) or block.inline.is_link_only():
+        return False
+    if not lead_ok and item_shaped(block):
         return False
     inline = block.inline
     text = inline.text()
-    if not inline.links() or _CREDIT_LINE.match(text):
+    if not inline.links() or _CREDIT_LINE.match(text) or _strip_number(inline) is not None:
         return False
     return not all(is_boilerplate_link(t) for t, _ in inline.links())
 
@@ -265,7 +293,10 @@ def prose_style(blocks: list[Block]) -> bool:
 
     def close() -> None:
         nonlocal prose, shaped
-        if any(item_shaped(b) or (b.kind == "heading" and _heading_lead(b)) for b in section):
+        if any(
+            item_shaped(b) or _is_source_list(b) or (b.kind == "heading" and _heading_lead(b))
+            for b in section
+        ):
             shaped += 1
         elif any(_prose_paragraph(b) for b in section):
             prose += 1
@@ -281,6 +312,27 @@ def prose_style(blocks: list[Block]) -> bool:
     if started:
         close()
     return prose >= 2 and prose > shaped
+
+
+def _body_has_items(body: list[Block], *, strict_lists: bool) -> bool:
+    """Whether the blocks under a title hold items of their own. A short list of links after prose is the
+    title's sources ("- [reddit](…)", "- [gh](…)"), not items; the same list right under the title is."""
+    prose = False
+    for block in body:
+        if block.kind == "list" and _is_source_list(block):
+            if not prose:
+                return True
+            continue
+        if item_shaped(block, strict_lists=strict_lists):
+            return True
+        prose = prose or (block.kind == "paragraph" and has_word(block.plain()))
+    return False
+
+
+def _placeholder(body: list[Block]) -> bool:
+    """The section says it is empty this week ("No calls for testing were issued this week.")."""
+    texts = [t for t in (b.plain().lstrip("- ") for b in body if b.kind in ("paragraph", "list")) if t]
+    return any(_PLACEHOLDER.match(t) for t in texts)
 
 
 def _bold_lead(block: Block) -> bool:
@@ -331,7 +383,6 @@ class _Shaper:
     intro_heading: str | None = None  # a section before the first item, whose prose goes to the intro
     labels: list[_Label] = field(default_factory=list)
     prose: bool = False
-    bold_items: bool = False
 
     # ------------------------------------------------------------------------------------- helpers
 
@@ -341,6 +392,8 @@ class _Shaper:
 
     def note(self, block: Block, became: str, why: str, excerpt: str | None = None) -> None:
         links = len([t for t, _ in block.all_links() if not is_boilerplate_link(t)])
+        if block.kind in ("paragraph", "quote") and not block.inline.is_link_only():
+            links = min(links, 1)  # a sentence with links in it is at most one item left out
         text = excerpt if excerpt is not None else block.plain()
         self.report.note(block.line, block.kind, text, became, why, links=links)
 
@@ -378,7 +431,6 @@ class _Shaper:
 
     def run(self) -> None:
         self.prose = prose_style(self.blocks)
-        self.bold_items = sum(1 for b in self.blocks if _bold_title_paragraph(b)) >= 2
         index = 0
         while index < len(self.blocks):
             index = self.block(index)
@@ -477,7 +529,12 @@ class _Shaper:
             block = self.blocks[end]
             if block.kind == "heading" and not block.minor and block.level <= min(level, 6):
                 break
-            if level == 7 and (block.kind in ("heading", "rule") or _bold_line(block) or _bold_lead(block)):
+            if level == 7 and (
+                block.kind in ("heading", "rule")
+                or _bold_line(block)
+                or _bold_lead(block)
+                or _bold_title_paragraph(block)
+            ):
                 break
             end += 1
         return end
@@ -490,7 +547,7 @@ class _Shaper:
         title = block.inline.text()
         lead = lead_of(block.inline, block.inline.spans, strict=False)
         deeper = any(b.kind == "heading" and not b.minor and b.level > level for b in body)
-        has_items = deeper or any(item_shaped(b) for b in body)
+        has_items = deeper or _body_has_items(body, strict_lists=lead is not None) or _placeholder(body)
         if lead is not None and lead.rest and level == 7 and not lead.emphasised:
             lead = None
         if not has_items:
@@ -511,12 +568,25 @@ class _Shaper:
         self.labels = []
         return index + 1
 
+    def section_blocks(self, block: Block) -> list[Block]:
+        """The blocks of the heading section ``block`` is in."""
+        index = next(i for i, b in enumerate(self.blocks) if b is block)
+        start = index
+        while start > 0 and self.blocks[start - 1].kind != "heading":
+            start -= 1
+        end = index + 1
+        while end < len(self.blocks) and self.blocks[end].kind != "heading":
+            end += 1
+        return self.blocks[start:end]
+
     def unlinked_item_url(self, block: Block, body: list[Block], level: int) -> str | None:
         """The URL of a heading without a link that is an item title ("" for an item without a URL),
         or None if the heading is a section."""
         content = [b for b in body if b.kind != "rule" and (b.kind != "paragraph" or has_word(b.plain()))]
         if level == 7:
-            return "" if self.bold_items and content and content[0].kind == "paragraph" else None
+            near = self.section_blocks(block)
+            bold_titled = any(_bold_title_paragraph(b) for b in near)
+            return "" if bold_titled and (not content or content[0].kind == "paragraph") else None
         if not self.builder.has_heading or self.section_level() >= level or not content:
             return None
         first = content[0]
@@ -567,15 +637,22 @@ class _Shaper:
                 self.note(block, "blurb" if self.pending else "ignored", "an image")
             return
         self.previous_text = text
+        if _PLACEHOLDER.match(text):
+            self.note(block, "ignored", "says the section is empty this week")
+            return
         numbered = _strip_number(inline)
         if numbered is not None:
             self.numbered(block, numbered)
             return
         attribution = _ATTRIBUTION.match(text)
         lead = lead_of(inline, inline.spans, strict=True)
-        if attribution and lead is not None and self.loose and self.builder.has_heading:
+        if attribution and self.loose and self.builder.has_heading and self.pending is None:
             blurb = join_paragraphs(self.loose)
-            self.start(lead.title, lead.url, [blurb, split_rest(lead.rest)[0]], None, strong=False)
+            if lead is not None:
+                self.start(lead.title, lead.url, [blurb, split_rest(lead.rest)[0]], None, strong=False)
+            else:
+                source = text[attribution.end() :]
+                self.start(source, main_link(inline.links()), [blurb], None, strong=False)
             self.flush()
             self.note(block, "item", "a source line after a quote: the quote is its blurb")
             return
@@ -595,18 +672,31 @@ class _Shaper:
         intro = not self.items_seen and not self.builder.has_heading
         if lead is not None and intro and not lead.emphasised and lead.rest:
             lead = None  # a link at the start of an intro sentence
+        if lead is not None and is_boilerplate_link(lead.title):
+            self.flush()  # "[Please submit quotes …](…)": a call to action ends the item above
+            self.note(block, "ignored", "a call to action")
+            return
+        if lead is not None and self.pending is not None and lead.title.startswith(("http://", "https://")):
+            lead = None  # a bare address on its own line belongs to the item above
+        if lead is not None and self.prose and self.builder.has_heading and not lead.emphasised:
+            lead = None  # an issue written as prose: "[SE-0268](…): *…* was accepted." is a sentence
         if lead is not None:
             blurb, byline = split_rest(lead.rest)
             parts = [join_paragraphs(self.loose), blurb] if lead.attribution and self.loose else [blurb]
             self.start(lead.title, lead.url, parts, byline, strong=False)
             self.note(block, "item", "starts with a link")
             return
-        if self.prose and self.builder.has_heading and _prose_paragraph(block):
+        if self.prose and self.builder.has_heading and _prose_paragraph(block, lead_ok=True):
             self.flush()
             title, rest = first_sentence(text)
             self.start(title, main_link(inline.links()), [rest], None, strong=False)
             self.note(block, "item", "a paragraph with a link, in an issue written as prose")
             return
+        self.plain_paragraph(block, text)
+
+    def plain_paragraph(self, block: Block, text: str) -> None:
+        """Running text: the blurb of the item above, the intro, or left out."""
+        inline = block.inline
         if self.pending is not None:
             link_texts = [t for t, _ in inline.links()]
             if _CREDIT_LINE.match(text) or any(is_boilerplate_link(t) for t in link_texts):
@@ -628,13 +718,18 @@ class _Shaper:
             self.flush()  # "1、" alone: what follows is one entry (a quote and its source)
             self.note(block, "ignored", "a number alone")
             return
-        lead = lead_of(inline, inline.spans, strict=False)
+        lead = lead_of(inline, inline.spans, strict=True)
         if lead is not None:
             blurb, byline = split_rest(lead.rest)
             self.start(lead.title, lead.url, [blurb], byline, strong=True)
-        else:
+        elif inline.links():
             title, rest = (text, "") if len(text) <= 120 else first_sentence(text)
             self.start(title, main_link(inline.links()), [rest], None, strong=True)
+        elif len(text) <= 80 and not _SENTENCE_STOP.search(text):
+            self.start(text, None, [], None, strong=True)
+        else:
+            self.plain_paragraph(block, text)  # "1、它无所不在。…": a point in an essay
+            return
         self.note(block, "item", "a numbered entry")
 
     def bold_title(self, block: Block, lines: list[list[Span]]) -> None:
@@ -667,7 +762,11 @@ class _Shaper:
 
     def list_block(self, block: Block) -> None:
         has_items = _list_has_items(block)
-        if self.pending is not None and (not has_items or self.pending.strong or _is_source_list(block)):
+        introduced = self.previous_text.rstrip().endswith((":", "："))  # "… approved this week:"
+        sources = _is_source_list(block) and not (
+            introduced and self.pending is not None and not self.pending.strong
+        )
+        if self.pending is not None and (not has_items or self.pending.strong or sources):
             self.pending.item.parts.append(block.plain())  # a list of points inside a blurb
             self.note(block, "blurb", "a list inside an item")
             return
@@ -693,7 +792,7 @@ class _Shaper:
             others = li.children[1:] if first is not None else li.children
             nested = [child for child in li.children if child.kind == "list"]
             inline = first.inline if first is not None else Inline()
-            lead = lead_of(inline, inline.spans, strict=False) if first is not None else None
+            lead = lead_of(inline, inline.spans, strict=False, label_ok=True) if first is not None else None
             own = inline.text() if first is not None else ""
             if lead is not None:
                 blurb, byline = split_rest(lead.rest)
