@@ -217,7 +217,8 @@ def is_sponsor_section(title: str | None) -> bool:
 
 # Links that are calls to action or site furniture, not stories: never items.
 _BOILERPLATE_TITLE = re.compile(
-    r"^(?:please\b|subscribe\b|submit (?:your|a|an)\b|订阅|訂閱|購読|unsubscribe\b|sign up\b|donate\b|support us\b|follow us\b|click here\b|"
+    r"^(?:please\b|subscribe\b|submit (?:your|a|an)\b|订阅|訂閱|購読|unsubscribe\b|sign up\b|donate\b|"
+    r"support us\b|follow us\b|click here\b|"
     r"view (?:this |it |the )?(?:email |issue |newsletter )?(?:in |on )?(?:your |a )?(?:browser|online|web)|"
     r"read (?:more|online|it online|the full|on the web)\b|full (?:report|story|article|issue|post) here\b|"
     r"discuss (?:on|this)\b|share (?:this|on)\b|manage (?:your )?(?:subscription|preferences)|"
