@@ -72,9 +72,11 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_STOP = re.compile(r"[。.!！?？]$")
+# A person's page: a bare profile on a social or code host, "/@name", or "/u/name"-style paths.
 _PROFILE = re.compile(
     r"^https?://(?:www\.)?(?:twitter\.com|x\.com|github\.com|gitlab\.com|mastodon\.[a-z.]+|"
-    r"[a-z0-9-]+\.social|linkedin\.com/in|weibo\.com|instagram\.com)/@?[\w.-]+/?$",
+    r"[a-z0-9-]+\.social|linkedin\.com/in|weibo\.com|instagram\.com)/@?[\w.-]+/?$|"
+    r"^https?://[^/]+/(?:@|(?:u|user|users|people|profile)/)[\w.-]+/?$",
     re.IGNORECASE,
 )
 
@@ -521,31 +523,32 @@ class _Shaper:
         self.note(block, "ignored", "a small heading without a link (a byline)")
         return index + 1
 
-    def body_end(self, index: int, level: int) -> int:
-        """Where the body of a title candidate at ``index`` ends: the next heading at its level or above
-        (a bold line: any heading, another bold line or a rule)."""
+    def body_end(self, index: int, level: int, *, linked: bool) -> int:
+        """Where the body of a title candidate at ``index`` ends: the next heading at its level or above;
+        for a bold line, also a rule or the next bold line of its kind (a bold line without a link ends at
+        the next one, a bold link at the next bold link or bold title)."""
         end = index + 1
         while end < len(self.blocks):
             block = self.blocks[end]
             if block.kind == "heading" and not block.minor and block.level <= min(level, 6):
                 break
-            if level == 7 and (
-                block.kind in ("heading", "rule")
-                or _bold_line(block)
-                or _bold_lead(block)
-                or _bold_title_paragraph(block)
-            ):
-                break
+            if level == 7:
+                if block.kind in ("heading", "rule") or (_bold_line(block) and not _bold_lead(block)):
+                    break
+                if linked and (_bold_lead(block) or _bold_title_paragraph(block)):
+                    break
+                if not linked and _bold_title_paragraph(block):
+                    break
             end += 1
         return end
 
     def candidate(self, index: int, *, level: int) -> int:
         """A heading or a bold line: a section when items follow it, otherwise an item title."""
         block = self.blocks[index]
-        end = self.body_end(index, level)
+        lead = lead_of(block.inline, block.inline.spans, strict=False)
+        end = self.body_end(index, level, linked=lead is not None)
         body = self.blocks[index + 1 : end]
         title = block.inline.text()
-        lead = lead_of(block.inline, block.inline.spans, strict=False)
         deeper = any(b.kind == "heading" and not b.minor and b.level > level for b in body)
         has_items = deeper or _body_has_items(body, strict_lists=lead is not None) or _placeholder(body)
         if lead is not None and lead.rest and level == 7 and not lead.emphasised:
