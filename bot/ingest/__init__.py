@@ -55,12 +55,15 @@ def _layout_report(issues: list[Issue], fmt: str, text: str) -> ParseReport:
     return report
 
 
-def read_bytes(data: bytes, *, filename: str = "", fmt: str | None = None) -> tuple[list[Issue], ParseReport]:
+def read_bytes(
+    data: bytes, *, filename: str = "", fmt: str | None = None, require_items: bool = True
+) -> tuple[list[Issue], ParseReport]:
     """The issues in a newsletter file's bytes, and the report of how they were read.
 
     ``filename`` (a path or URL) helps detection and becomes the issues' source; ``fmt`` ("text",
     "markdown", "html", "feed", "yaml") skips detection. Each format's reader (and its library) is imported
-    only when that format is read.
+    only when that format is read. ``require_items=False`` returns an issue without items (and its report)
+    instead of raising "no items found", for ``digestbot parse --explain``.
     """
     if len(data) > MAX_BYTES:
         raise _too_big(len(data))
@@ -96,7 +99,7 @@ def read_bytes(data: bytes, *, filename: str = "", fmt: str | None = None) -> tu
 
             issues = [parse_text(text, filename=filename)]
             report = _layout_report(issues, "text", text)
-    if not issues or any(not issue.items for issue in issues):
+    if require_items and (not issues or any(not issue.items for issue in issues)):
         raise IngestError("no items found")
     return issues, report
 
@@ -111,8 +114,10 @@ def parse_file(path: Path, *, fmt: str | None = None) -> list[Issue]:
     return read_file(path, fmt=fmt)[0]
 
 
-def read_file(path: Path, *, fmt: str | None = None) -> tuple[list[Issue], ParseReport]:
-    """The issues in a newsletter file and the report of how they were read."""
+def read_file(
+    path: Path, *, fmt: str | None = None, require_items: bool = True
+) -> tuple[list[Issue], ParseReport]:
+    """The issues in a newsletter file and the report of how they were read (see ``read_bytes``)."""
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -129,4 +134,4 @@ def read_file(path: Path, *, fmt: str | None = None) -> tuple[list[Issue], Parse
         if exc.errno == errno.ENOTDIR:
             raise IngestError("no such file (a parent in the path is not a directory)") from None
         raise IngestError(f"cannot read the file: {exc.strerror or exc}") from None
-    return read_bytes(data, filename=str(path), fmt=fmt)
+    return read_bytes(data, filename=str(path), fmt=fmt, require_items=require_items)

@@ -59,13 +59,14 @@ class Inline:
         self.hrefs.append(usable_href(href))
         return len(self.hrefs) - 1
 
-    def add_break(self, link: int | None = None) -> None:
-        self.spans.append(Span("\n", link, newline=True))
+    def add_break(self, link: int | None = None, *, hard: bool = False) -> None:
+        """A line break; a hard one (``<br>``, two trailing spaces) separates words even between CJK."""
+        self.spans.append(Span(_HARD if hard else "\n", link, newline=True))
 
     # -------------------------------------------------------------------------------------- reading
 
     def text(self, spans: list[Span] | None = None) -> str:
-        return tidy("".join("\n" if s.newline else s.text for s in (self.spans if spans is None else spans)))
+        return tidy("".join(s.text for s in (self.spans if spans is None else spans)))
 
     def link_text(self, index: int) -> str:
         return self.text([s for s in self.spans if s.link == index])
@@ -98,14 +99,19 @@ class Inline:
         return bool(worded) and all(s.strong for s in worded)
 
 
+_HARD = "\n\u2063"  # a hard line break: the invisible separator marks it through tidy()
+
+
 def tidy(text: str) -> str:
-    """One line: runs of spaces squashed, line breaks turned into spaces (none between CJK characters)."""
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    """One line: runs of spaces squashed, line breaks turned into spaces (a soft break between two CJK
+    characters into nothing, as a wrapped Chinese line reads)."""
     out = ""
-    for line in lines:
+    for raw in text.split("\n"):
+        hard = raw.startswith("\u2063")
+        line = re.sub(r"[ \t\u00a0]+", " ", raw.replace("\u2063", "")).strip()
         if not line:
             continue
-        if out and not (_is_cjk(out[-1]) and _is_cjk(line[0])):
+        if out and (hard or not (_is_cjk(out[-1]) and _is_cjk(line[0]))):
             out += " "
         out += line
     return out

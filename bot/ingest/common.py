@@ -194,7 +194,8 @@ _SPONSOR_MARKER = re.compile(
 )
 _SPONSOR_PREFIX = re.compile(r"^\s*(?:sponsored|sponsor|advertisement|promoted)\s*[:|–—-]\s*", re.IGNORECASE)
 _SPONSOR_SECTION = re.compile(
-    r"\b(?:sponsors?|sponsored(?: content| links?)?|from our sponsors?|partners?)\b", re.I
+    r"\b(?:sponsors?|sponsored(?: content| links?)?|from our sponsors?|partners?)\b|赞助|贊助|スポンサー",
+    re.I,
 )
 
 

@@ -91,7 +91,7 @@ def _inline_child(child: PageElement, out: Inline, link: int | None, strong: boo
         return
     name = child.name
     if name == "br":
-        out.add_break(link)
+        out.add_break(link, hard=True)
     elif name == "img":
         out.images += 1
     elif name == "a":

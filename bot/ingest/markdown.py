@@ -99,7 +99,7 @@ def _flatten(node: SyntaxTreeNode, out: Inline, link: int | None = None, strong:
         elif kind == "code_inline":
             out.spans.append(Span(f"`{child.content}`", link, strong))
         elif kind in ("softbreak", "hardbreak"):
-            out.add_break(link)
+            out.add_break(link, hard=kind == "hardbreak")
         elif kind == "link":
             _flatten(child, out, out.open_link(child.attrs.get("href")), strong)
         elif kind in ("strong", "em"):

@@ -830,9 +830,15 @@ class _Shaper:
 
     def table(self, block: Block) -> None:
         self.flush()
-        rows = block.rows[1:] if block.header else block.rows
+        rows = block.rows[1:] if block.header and len(block.rows) > 1 else block.rows
         added = 0
         for row in rows:
+            if len(row) > 1 and all(len(cell.links()) == 1 and cell.is_link_only() for cell in row):
+                for cell in row:  # a strip of linked cells (sponsor logos): one item each
+                    text, url = cell.links()[0]
+                    self.add(make_item(text, url, ""))
+                    added += 1
+                continue
             linked = next((cell for cell in row if cell.links()), None)
             if linked is None:
                 continue
