@@ -12,7 +12,8 @@ from bot.ingest import read_bytes
 ROOT = Path(__file__).resolve().parents[2]
 
 # Two list items are read; five sentences with links in a section of their own are not.
-HALF_READ = "# Weekly 5\n\n## Links\n\n- [One](https://a.example/1)\n- [Two](https://a.example/2)\n\n## More\n\n" + "".join(
+LISTED = "# Weekly 5\n\n## Links\n\n- [One](https://a.example/1)\n- [Two](https://a.example/2)\n\n## More\n\n"
+HALF_READ = LISTED + "".join(
     f"Read [story {n}](https://b.example/{n}) about caching, in depth.\n\n" for n in range(5)
 )
 
@@ -37,7 +38,8 @@ def test_report_counts_links_left_out_and_warns() -> None:
 
 
 def test_a_fully_read_issue_has_no_warning() -> None:
-    (_issue,), report = read_bytes((ROOT / "tests/corpus/cjk-numbered/weekly-88.md").read_bytes(), filename="x.md")
+    data = (ROOT / "tests/corpus/cjk-numbered/weekly-88.md").read_bytes()
+    (_issue,), report = read_bytes(data, filename="x.md")
     assert report.warning is None
     assert report.links_left_out == 0
 
