@@ -731,7 +731,7 @@ class _Shaper:
         elif len(text) <= 80 and not _SENTENCE_STOP.search(text):
             self.start(text, None, [], None, strong=True)
         else:
-            self.plain_paragraph(block, text)  # "1、它无所不在。…": a point in an essay
+            self.plain_paragraph(block, block.inline.text())  # "1、它无所不在。…": a point in an essay
             return
         self.note(block, "item", "a numbered entry")
 
