@@ -21,7 +21,7 @@ from adapters.bootstrap import Application, bootstrap
 from adapters.logging_setup import configure_logging, secret_filter
 from adapters.scheduling import post_with_progress, status_rows, status_table
 from bot.config import Config, ConfigError, load_config
-from bot.ingest import IngestError, dump_yaml, parse_file
+from bot.ingest import IngestError, ParseReport, dump_yaml, read_file
 from bot.messages import section_display_title
 from bot.model import Issue, Platform
 from bot.posting import PostingError, PostReport
@@ -74,11 +74,19 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     return uvloop.run(coroutine)
 
 
-def parse_issue_file(path: Path, fmt: str | None) -> list[Issue]:
+def parse_issue_file(path: Path, fmt: str | None, *, confirmed: bool = True) -> list[Issue]:
+    """The issues in a file to store; unless ``confirmed`` (``--yes``), one that the reader warns about
+    (many links not read as items) is refused with the reason."""
     try:
-        return parse_file(path, fmt=fmt)
+        issues, report = read_file(path, fmt=fmt)
     except IngestError as error:
         raise CommandError(f"{path}: {error}") from None
+    if report.warning and not confirmed:
+        raise CommandError(
+            f"{path}: {report.warning.replace('--explain', f'digestbot parse --explain {path}')}; "
+            "pass --yes to store it anyway"
+        )
+    return issues
 
 
 def issue_as_json(issue: Issue) -> dict[str, Any]:
@@ -170,18 +178,37 @@ FORMAT_CHOICE = click.Choice(["text", "markdown", "html", "feed", "yaml"])
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed issue as JSON.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Skip format detection.")
+@click.option("--explain", is_flag=True, help="Show what each block of the file became, and why.")
 @handles_errors
-def parse(file: Path, as_json: bool, fmt: str | None) -> None:
-    """Parse an issue file and show what digestbot finds in it (nothing is stored)."""
-    issues = parse_issue_file(file, fmt)
-    if as_json:
+def parse(file: Path, as_json: bool, fmt: str | None, explain: bool) -> None:
+    """Parse an issue file and show what digestbot finds in it (nothing is stored). The last line sums
+    up sections, items, links left out and the share of the text in no item."""
+    try:
+        issues, report = read_file(file, fmt=fmt, require_items=False)
+    except IngestError as error:
+        raise CommandError(f"{file}: {error}") from None
+    issues = [issue for issue in issues if issue.items]
+    if as_json and issues:
         documents = [issue_as_json(issue) for issue in issues]
         click.echo(
             json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False)
         )
-        return
-    for issue in issues:
-        out.print(issue_tree(issue))
+    elif not as_json:
+        for issue in issues:
+            out.print(issue_tree(issue))
+    report_parse(report, explain=explain, to_stderr=as_json)
+    if not issues:
+        raise CommandError(f"{file}: no items found" + ("" if explain else "; see --explain"))
+
+
+def report_parse(report: ParseReport, *, explain: bool, to_stderr: bool) -> None:
+    """``--explain``'s notes and the summary line (on stderr when stdout is JSON); a warning on stderr."""
+    console = err if to_stderr else out
+    for line in report.explain() if explain else []:
+        console.print(line, markup=False)
+    console.print(report.summary(), markup=False)
+    if report.warning and report.items:
+        err.print(f"digestbot: warning: {report.warning}", markup=False)
 
 
 async def ingest_issues(app: Application, issues: list[Issue], number: int | None, file: Path) -> list[int]:
@@ -214,13 +241,15 @@ async def ingest_issues(app: Application, issues: list[Issue], number: int | Non
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--number", type=click.IntRange(min=1), help="Issue number, when the file does not say it.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Skip format detection.")
+@click.option("--yes", is_flag=True, help="Store it even if many of its links were not read as items.")
 @click.pass_obj
-def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None) -> None:
-    """Parse an issue file and store it (again: updated in place, votes kept)."""
+def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: bool) -> None:
+    """Parse an issue file and store it (again: updated in place, votes kept). An issue with no items is
+    refused; one with many links not read as items needs --yes (see digestbot parse --explain FILE)."""
 
     @with_app
     async def body(app: Application) -> None:
-        await ingest_issues(app, parse_issue_file(file, fmt), number, file)
+        await ingest_issues(app, parse_issue_file(file, fmt, confirmed=yes), number, file)
 
     body(ctx)
 
@@ -303,8 +332,9 @@ def show(ctx: Context, number: int) -> None:
     help="Channel name from the config (repeatable; default: all).",
 )
 @click.option("--number", type=click.IntRange(min=1), help="Issue number, when FILE does not say it.")
+@click.option("--yes", is_flag=True, help="Post FILE even if many of its links were not read as items.")
 @click.pass_obj
-def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int | None) -> None:
+def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int | None, yes: bool) -> None:
     """Post an issue (a stored number, or a FILE to ingest first) to channels, section by section.
 
     Posting the same issue to the same channel again sends nothing new; an interrupted post resumes.
@@ -319,7 +349,7 @@ def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int 
             issue_number = int(target.lstrip("#"))
         else:
             path = Path(target)
-            numbers = await ingest_issues(app, parse_issue_file(path, None), number, path)
+            numbers = await ingest_issues(app, parse_issue_file(path, None, confirmed=yes), number, path)
             issue_number = numbers[-1]
         from adapters.community import results_before_post
 

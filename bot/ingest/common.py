@@ -194,7 +194,8 @@ _SPONSOR_MARKER = re.compile(
 )
 _SPONSOR_PREFIX = re.compile(r"^\s*(?:sponsored|sponsor|advertisement|promoted)\s*[:|–—-]\s*", re.IGNORECASE)
 _SPONSOR_SECTION = re.compile(
-    r"\b(?:sponsors?|sponsored(?: content| links?)?|from our sponsors?|partners?)\b", re.I
+    r"\b(?:sponsors?|sponsored(?: content| links?)?|from our sponsors?|partners?)\b|赞助|贊助|スポンサー",
+    re.I,
 )
 
 
@@ -217,18 +218,20 @@ def is_sponsor_section(title: str | None) -> bool:
 
 # Links that are calls to action or site furniture, not stories: never items.
 _BOILERPLATE_TITLE = re.compile(
-    r"^(?:please\b|subscribe\b|unsubscribe\b|sign up\b|donate\b|support us\b|follow us\b|click here\b|"
+    r"^(?:please\b|subscribe\b|submit (?:your|a|an)\b|订阅|訂閱|購読|unsubscribe\b|sign up\b|donate\b|"
+    r"support us\b|follow us\b|click here\b|"
     r"view (?:this |it |the )?(?:email |issue |newsletter )?(?:in |on )?(?:your |a )?(?:browser|online|web)|"
     r"read (?:more|online|it online|the full|on the web)\b|full (?:report|story|article|issue|post) here\b|"
     r"discuss (?:on|this)\b|share (?:this|on)\b|manage (?:your )?(?:subscription|preferences)|"
     r"forward (?:this|to a friend)|update your preferences|tweet\b|here\.?$|link\.?$|source\.?$|"
-    r"permalink\.?$|continue reading\b|more\.?$|back to top\b)",
+    r"permalink\.?$|continue reading\b|more\.?$|back to top\b|"
+    r"[『「\[(（]?(?:上一期|下一期|previous issue|next issue)[』」\])）]?$)",
     re.IGNORECASE,
 )
 
 
 def is_boilerplate_link(title: str) -> bool:
-    return bool(_BOILERPLATE_TITLE.match(title.strip()))
+    return bool(_BOILERPLATE_TITLE.match(re.sub(r"^[^\w\[『「(（]+", "", title.strip())))
 
 
 def usable_href(href: object) -> str | None:
@@ -291,6 +294,9 @@ class IssueBuilder:
             full = f"{parent} {title}" if parent[-1] in "?!:" else f"{parent}: {title}"
         self._stack.append(_Heading(level, title))
         self.sections.append(Section(title=full))
+
+    def item_count(self) -> int:
+        return sum(len(section.items) for section in self.sections)
 
     def add(self, item: Item | None) -> Item | None:
         if item is None:

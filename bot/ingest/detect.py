@@ -6,8 +6,6 @@ import csv
 import json
 import re
 
-import yaml
-
 from bot.ingest.common import IngestError, extension
 
 FORMATS = ("text", "markdown", "html", "feed", "yaml")
@@ -205,6 +203,8 @@ def _looks_like_structured_yaml(text: str) -> bool:
     first = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
     if not re.match(r"^[A-Za-z_][\w-]*:(\s|$)", first):
         return False
+    import yaml  # only for text that starts like a YAML mapping
+
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -13,8 +13,9 @@ from typing import Any
 import feedparser
 
 from bot.ingest.common import IngestError, detect_number, number_from_name, path_part, squash
-from bot.ingest.html import html_issue
+from bot.ingest.html import read_html
 from bot.ingest.plain_text import parse_text
+from bot.ingest.report import ParseReport
 from bot.model import Issue
 
 
@@ -37,6 +38,11 @@ def _entry_date(entry: Any) -> date | None:
 
 
 def parse_feed(data: bytes, *, filename: str = "") -> list[Issue]:
+    return read_feed(data, filename=filename)[0]
+
+
+def read_feed(data: bytes, *, filename: str = "") -> tuple[list[Issue], ParseReport]:
+    """One issue per entry that has items, and the report of every entry's reading."""
     parsed: Any = feedparser.parse(data)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
@@ -44,6 +50,7 @@ def parse_feed(data: bytes, *, filename: str = "") -> list[Issue]:
         raise IngestError(f"not a valid RSS or Atom feed{detail}")
     feed_title = squash(str(parsed.feed.get("title", "") or ""))
     issues: list[Issue] = []
+    report = ParseReport(format="feed")
     for index, entry in enumerate(parsed.entries, start=1):
         title = squash(str(entry.get("title", "") or "")) or f"{feed_title or 'Entry'} {index}".strip()
         link = entry.get("link")
@@ -52,11 +59,13 @@ def parse_feed(data: bytes, *, filename: str = "") -> list[Issue]:
         if not body.strip():
             continue
         if "html" in mime or "<" in body:
-            issue = html_issue(body, title=title)
+            issue, entry_report = read_html(body, title=title)
         else:
             issue = parse_text(f"{title}\n\n{body}")
+            entry_report = ParseReport(format="text", sections=len(issue.sections), items=len(issue.items))
         if not issue.items:
             continue
+        report.merge(entry_report)
         slug = path_part(str(link)).rstrip("/").rsplit("/", 1)[-1] if link else ""
         issue.title = title
         issue.number = detect_number([title]) or (
@@ -67,4 +76,4 @@ def parse_feed(data: bytes, *, filename: str = "") -> list[Issue]:
         issues.append(issue)
     if not issues:
         raise IngestError("no items found")
-    return issues
+    return issues, report
