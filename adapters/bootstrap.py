@@ -9,16 +9,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.console_channel import ConsolePlatform
-from bot.commands import DigestCommands, PostRequest
+from adapters.console.channel import ConsolePlatform
+from bot.community.commands import DigestCommands, PostRequest
+from bot.community.suggestions import SuggestionService
+from bot.community.titles import TitleFetcher
+from bot.community.triage import Notifier, TriageService
+from bot.community.votes import VoteService
 from bot.config import Config, ConfigError
 from bot.model import Channel, Platform
 from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
-from bot.posting import Poster, RetryPolicy
-from bot.suggestions import SuggestionService
-from bot.titles import TitleFetcher
-from bot.triage import Notifier, TriageService
-from bot.votes import VoteService
+from bot.posting.poster import Poster, RetryPolicy
 from storage.database import create_engine, upgrade
 from storage.unit_of_work import make_uow_factory
 
@@ -93,22 +93,33 @@ class Application:
         await self.engine.dispose()
 
 
-def _slack(app: Application) -> ChatPlatform:
-    from adapters.slack_platform import make_slack_platform
+async def reconcile_on_start(app: Application, platform: Platform) -> None:
+    """Catch up on the votes given (or withdrawn) while the bot was down, as a platform starts listening."""
+    try:
+        report = await app.votes.reconcile(app.platform(platform))
+    except Exception as error:  # the bot keeps serving even if the catch-up read fails
+        log.warning("%s: could not recover votes given while down: %s", platform.value, error)
+        return
+    if report.added or report.removed:
+        log.info("%s: recovered %d votes, withdrew %d", platform.value, report.added, report.removed)
 
-    return make_slack_platform(app)
+
+def _slack(app: Application) -> ChatPlatform:
+    from adapters.slack.platform import make_slack_platform
+
+    return make_slack_platform(app.config.slack)
 
 
 def _discord(app: Application) -> ChatPlatform:
-    from adapters.discord_platform import make_discord_platform
+    from adapters.discord.platform import make_discord_platform
 
-    return make_discord_platform(app)
+    return make_discord_platform(app.config.discord, app.uow_factory)
 
 
 def make_title_fetcher(config: Config) -> TitleFetcher | None:
     if not config.suggestions.fetch_titles:
         return None
-    from adapters.title_fetcher import HttpTitleFetcher, any_address, public_only
+    from adapters.outbound.title_fetcher import HttpTitleFetcher, any_address, public_only
 
     settings = config.suggestions
     return HttpTitleFetcher(
@@ -119,7 +130,10 @@ def make_title_fetcher(config: Config) -> TitleFetcher | None:
 
 
 def default_platform_factories() -> dict[Platform, PlatformFactory]:
-    """Each platform's SDK is imported only when a channel on it is used (discord.py alone takes ~1 s)."""
+    """Each platform's SDK is imported only when a channel on it is used (discord.py alone takes ~1 s).
+
+    The platforms take what they need (their config section, the unit of work) and never import this module.
+    """
     return {
         Platform.CONSOLE: lambda app: ConsolePlatform(),
         Platform.SLACK: _slack,

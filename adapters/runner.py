@@ -11,23 +11,13 @@ import contextlib
 import logging
 import signal
 
-from adapters.bootstrap import Application
-from adapters.console_channel import ConsolePlatform, ConsoleSession
+from adapters.bootstrap import Application, reconcile_on_start
+from adapters.console.channel import ConsolePlatform, ConsoleSession
 from adapters.scheduling import build_scheduler
-from adapters.web_server import WebServer, address
+from adapters.web.server import WebServer, address
 from bot.model import Platform
 
 log = logging.getLogger(__name__)
-
-
-async def reconcile_on_start(app: Application, platform: Platform) -> None:
-    try:
-        report = await app.votes.reconcile(app.platform(platform))
-    except Exception as error:  # the bot keeps serving even if the catch-up read fails
-        log.warning("%s: could not recover votes given while down: %s", platform.value, error)
-        return
-    if report.added or report.removed:
-        log.info("%s: recovered %d votes, withdrew %d", platform.value, report.added, report.removed)
 
 
 async def start_web_server(app: Application) -> WebServer | None:
@@ -51,7 +41,7 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
     web_server_running = False  # in Slack HTTP mode the Slack runtime's server is the bot's web server
 
     if Platform.SLACK in platforms or app.config.slack.enabled:
-        from adapters.slack_app import SlackRuntime
+        from adapters.slack.app import SlackRuntime
 
         slack = SlackRuntime(app)
         await slack.start()
@@ -59,7 +49,7 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
         web_server_running = not slack.socket_mode
         background.append(asyncio.create_task(reconcile_on_start(app, Platform.SLACK)))
     if Platform.DISCORD in platforms:
-        from adapters.discord_runtime import DiscordRuntime
+        from adapters.discord.runtime import DiscordRuntime
 
         discord_runtime = DiscordRuntime(app)
         await discord_runtime.start()

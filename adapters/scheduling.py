@@ -14,15 +14,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from adapters import metrics
 from adapters.bootstrap import Application
-from adapters.community import results_before_post
+from adapters.web import metrics
+from adapters.weekly_results import results_before_post
 from bot.model import Channel, DeliveryState
-from bot.posting import PostReport, ProgressCallback
-from bot.schedule import describe, next_run
-from bot.scheduler import ClaimedElsewhere, Claims, ScheduledChannel, Scheduler
-from bot.scheduling_ports import RunState
-from bot.sources import FeedSource, FolderSource, IssueSource
+from bot.posting.poster import PostReport, ProgressCallback
+from bot.scheduling.claims import ClaimedElsewhere, Claims
+from bot.scheduling.ports import RunState
+from bot.scheduling.schedule import describe, next_run
+from bot.scheduling.scheduler import ScheduledChannel, Scheduler
+from bot.scheduling.sources import FeedSource, FolderSource, IssueSource
 
 # This process, as it appears in claims: host, pid, and a random part (pids are reused).
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -55,7 +56,7 @@ def sources(app: Application) -> list[IssueSource]:
     if config.folder:
         found.append(FolderSource(Path(config.folder)))
     if config.feed:
-        from adapters.feed_source import HttpFeedFetcher
+        from adapters.outbound.feed_fetcher import HttpFeedFetcher
 
         found.append(FeedSource(config.feed, HttpFeedFetcher()))
     return found

@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -39,10 +37,11 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import EXAMPLE, digestbot_env, run_cli, start_bot, sync_url
 from bot.emoji import normalise_emoji
 from tests.emulators.discord_emulator import DiscordEmulator
+from tests.emulators.processes import free_port
 
-EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
 UNICODE_EMOJI = ["👍", "🔥", "❤️"]
 CUSTOM_EMOJI = "upvote"
 WEIGHTS = {"👍": 1, "🔥": 2, "❤️": 1, CUSTOM_EMOJI: 3}
@@ -56,28 +55,6 @@ VOTES_SQL = (
 )
 
 Key = tuple[str, str, str]  # (message id, user id, emoji as dispatched)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sync_url(url: str) -> str:
-    return (
-        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    )
-
-
-async def run_cli(env: dict[str, str], *args: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", *args, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"digestbot {' '.join(args)} failed: {err.decode()}")
 
 
 def active_votes(engine: Engine) -> set[tuple[str, str, str]]:
@@ -191,7 +168,7 @@ async def main() -> None:
         }
         config_path = workdir / "config.yaml"
         config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-        env = {**os.environ, "DIGESTBOT_CONFIG": str(config_path), "PYTHONPATH": str(ROOT)}
+        env = digestbot_env(config_path)
         await run_cli(env, "ingest", str(EXAMPLE))
         await run_cli(env, "post", "195", "--channel", "newsletter")
         # Item messages live in the section threads: a reaction's channel_id is the thread's id.
@@ -222,10 +199,7 @@ async def main() -> None:
         (last_message, last_user, last_emoji), last_added = burst[-1]
         last = (last_message, last_user, normalise_emoji(last_emoji), last_added)
 
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "-v", "run", env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        bot = await start_bot(env, "-v")
         assert bot.stderr is not None
         bot_log = BotLog(bot.stderr)
         engine = create_engine(sync_url(database_url))

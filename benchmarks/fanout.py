@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import sys
 import tempfile
 import time
@@ -31,10 +30,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import EXAMPLE, digestbot_env, run_cli
 from tests.emulators.discord_emulator import DiscordEmulator
 from tests.emulators.slack_emulator import SlackEmulator
 
-EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
 CHANNELS_PER_PLATFORM = 25
 MESSAGES = 26  # header + 4 sections + 21 items
 THREADS = 4  # one per section, started from the section message (Discord)
@@ -49,16 +48,6 @@ def slack_bound(messages: int, rate: float, burst: int) -> float:
 def windows_bound(requests: int, limit: int, window: float) -> float:
     """Time from the first to the last of ``requests`` when ``limit`` fit in each ``window``."""
     return (math.ceil(requests / limit) - 1) * window
-
-
-async def digestbot(env: dict[str, str], *args: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", *args, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"digestbot {' '.join(args)} failed:\n{err.decode()}")
 
 
 def posting_span(slack: SlackEmulator, discord: DiscordEmulator, since: float) -> tuple[float, int]:
@@ -98,13 +87,13 @@ async def main(args: argparse.Namespace) -> None:
                 ],
             }
             (Path(tmp) / "config.yaml").write_text(yaml.safe_dump(config))
-            env = {**os.environ, "DIGESTBOT_CONFIG": f"{tmp}/config.yaml", "PYTHONPATH": str(ROOT)}
+            env = digestbot_env(f"{tmp}/config.yaml")
             for number in (195, 196):
-                await digestbot(env, "ingest", str(EXAMPLE), "--number", str(number))
+                await run_cli(env, "ingest", str(EXAMPLE), "--number", str(number))
 
             discord_requests_before = len(discord.requests)
             since = time.monotonic()
-            await digestbot(env, "post", "195")  # every configured channel, in parallel
+            await run_cli(env, "post", "195")  # every configured channel, in parallel
             parallel, parallel_messages = posting_span(slack, discord, since)
             discord_requests = len(discord.requests) - discord_requests_before
 
@@ -116,7 +105,7 @@ async def main(args: argparse.Namespace) -> None:
                 ]
                 for name in names:
                     since = time.monotonic()
-                    await digestbot(env, "post", "196", "--channel", name)
+                    await run_cli(env, "post", "196", "--channel", name)
                     sequential += posting_span(slack, discord, since)[0]
 
     slack_one = slack_bound(MESSAGES, args.slack_rate, args.slack_burst)

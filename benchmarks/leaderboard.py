@@ -6,7 +6,7 @@ issue of 40 items in 4 sections, bulk-loads the votes (SQLite: one ``executemany
 PostgreSQL: ``COPY``), 10% of them withdrawn (inactive rows, as real withdrawals leave), rebuilds the
 per-item vote counts from them (what the migration does for existing votes), then votes and withdraws a
 few through the repository (which keeps the counts up to date) and times the leaderboard the way
-``digestbot votes N`` builds it (``bot.leaderboard.issue_leaderboard``). It checks the result against a
+``digestbot votes N`` builds it (``bot.community.leaderboard.issue_leaderboard``). It checks the result against a
 ``GROUP BY`` over the votes themselves. Target: under 100 ms.
 
     python benchmarks/leaderboard.py [--votes 1000000] [--runs 20]
@@ -31,12 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.community.leaderboard import issue_leaderboard
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
-from bot.leaderboard import issue_leaderboard
 from bot.model import Issue, Item, Platform, Section, Vote
 from storage.database import create_engine, upgrade
-from storage.repositories import SqlVoteRepository
+from storage.repositories.votes import SqlVoteRepository
 from storage.unit_of_work import make_uow_factory
 
 ISSUE = 300

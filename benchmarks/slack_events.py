@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -37,45 +35,12 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import EXAMPLE, digestbot_env, run_cli, start_bot, sync_url
 from bot.emoji import normalise_emoji
+from tests.emulators.processes import free_port, wait_until_serving
 from tests.emulators.slack_emulator import SlackEmulator
 
-EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
 EMOJI = ["+1", "fire", "heart", "tada", "star"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def run_cli(env: dict[str, str], *args: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", *args, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"digestbot {' '.join(args)} failed: {err.decode()}")
-
-
-async def wait_for_port(port: int) -> None:
-    for _ in range(400):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        return
-    raise SystemExit("digestbot run did not start")
-
-
-def sync_url(url: str) -> str:
-    return (
-        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    )
 
 
 def database_counts(url: str) -> tuple[set[tuple[str, str, str]], int, int]:
@@ -161,7 +126,7 @@ async def main() -> None:
         }
         config_path = workdir / "config.yaml"
         config_path.write_text(yaml.safe_dump(config))
-        env = {**os.environ, "DIGESTBOT_CONFIG": str(config_path), "PYTHONPATH": str(ROOT)}
+        env = digestbot_env(config_path)
         await run_cli(env, "ingest", str(EXAMPLE))
         await run_cli(env, "post", "195", "--channel", "newsletter")
         items = [r.ts for parent in emu.messages(channel)[1:] for r in emu.replies(channel, parent.ts)]
@@ -179,11 +144,8 @@ async def main() -> None:
         withdrawn = rng.sample(added, removals)
         expected = {(ts, user, normalise_emoji(emoji)) for ts, user, emoji in set(added) - set(withdrawn)}
 
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run", env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        await wait_for_port(port)
+        bot = await start_bot(env)
+        await wait_until_serving(port)
         url = f"http://127.0.0.1:{port}/slack/events"
         latencies: list[float] = []
         command_latencies: list[float] = []

@@ -177,7 +177,7 @@ class VotesConfig(_Strict):
 
     emoji: dict[str, float] = Field(default_factory=dict)
     count_sponsored: bool = False
-    # Before a channel's new issue, "last week's top N" with a bar chart (bot/results.py).
+    # Before a channel's new issue, "last week's top N" with a bar chart (bot/community/results.py).
     results_post: bool = False
     results_top: int = Field(default=5, ge=1, le=10)
 

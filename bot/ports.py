@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.messages import OutgoingMessage
 from bot.model import (
     Channel,
     Delivery,
@@ -26,7 +25,8 @@ from bot.model import (
     Supporter,
     Vote,
 )
-from bot.scheduling_ports import SchedulingRepository
+from bot.posting.messages import OutgoingMessage
+from bot.scheduling.ports import SchedulingRepository
 
 # ---------------------------------------------------------------------------------------------- chat
 
@@ -60,12 +60,7 @@ class ChatPlatform(Protocol):
     platform: Platform
 
     async def send(
-        self,
-        channel: Channel,
-        message: OutgoingMessage,
-        *,
-        thread: PostedMessage | None,
-        delivery_key: str,
+        self, channel: Channel, message: OutgoingMessage, *, thread: PostedMessage | None, delivery_key: str
     ) -> PostedMessage: ...
 
     async def find_sent(

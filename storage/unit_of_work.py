@@ -29,16 +29,12 @@ from bot.ports import (
     UnitOfWork,
     VoteRepository,
 )
-from bot.scheduling_ports import SchedulingRepository
-from storage.repositories import (
-    SqlDeliveryRepository,
-    SqlEventLog,
-    SqlIssueRepository,
-    SqlResultsRepository,
-    SqlSuggestionRepository,
-    SqlVoteRepository,
-)
-from storage.scheduling_repositories import SqlSchedulingRepository
+from bot.scheduling.ports import SchedulingRepository
+from storage.repositories.deliveries import SqlDeliveryRepository
+from storage.repositories.issues import SqlIssueRepository
+from storage.repositories.scheduling import SqlSchedulingRepository
+from storage.repositories.suggestions import SqlSuggestionRepository
+from storage.repositories.votes import SqlEventLog, SqlResultsRepository, SqlVoteRepository
 
 
 class TurnLock:

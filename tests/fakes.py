@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.messages import OutgoingMessage
 from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section
 from bot.ports import PlatformError, Reaction
+from bot.posting.messages import OutgoingMessage
 
 
 class FakeClock:

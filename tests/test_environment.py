@@ -35,12 +35,18 @@ def test_installed_packages_have_their_requirements():
 
 def test_installed_versions_are_the_locked_ones():
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    locked = {normalised(p["name"]): p["version"] for p in lock["package"] if "version" in p}
+    # A package may be locked at several versions, one per Python range (uv's resolution forks).
+    locked: dict[str, set[str]] = {}
+    for package in lock["package"]:
+        if "version" in package:
+            locked.setdefault(normalised(package["name"]), set()).add(package["version"])
     installed = {normalised(d.metadata["Name"]): d.version for d in metadata.distributions()}
     assert installed.keys() >= {"slack-bolt", "discord-py", "sqlalchemy", "pytest"}, sorted(installed)
     unlocked = sorted(set(installed) - set(locked))
     assert not unlocked, f"installed but not in uv.lock: {unlocked}"
     differing = {
-        name: (version, locked[name]) for name, version in installed.items() if locked[name] != version
+        name: (version, sorted(locked[name]))
+        for name, version in installed.items()
+        if version not in locked[name]
     }
     assert not differing, f"installed (left) differs from uv.lock (right): {differing}"

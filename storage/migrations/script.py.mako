@@ -4,7 +4,7 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
-Hand-check this file against storage/orm.py; tests/storage/test_migrations.py compares the two.
+Hand-check this file against storage/orm/; tests/storage/test_migrations.py compares the two.
 On SQLite, ALTERs must go through ``op.batch_alter_table`` (env.py sets render_as_batch for autogenerate).
 """
 

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from adapters.charts import draw_bar_chart
 from adapters.cli import cli
+from bot.community.results import ResultsOutcome, post_weekly_results
+from bot.community.suggestions import Actor
 from bot.model import Channel, Platform, SuggestionStatus
-from bot.posting import post_to_channels
-from bot.results import ResultsOutcome, post_weekly_results
-from bot.suggestions import Actor
+from bot.posting.poster import post_to_channels
 from tests.discord.conftest import DiscordWorld
 from tests.slack.conftest import SlackWorld, eventually
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.community.leaderboard import issue_leaderboard, leaderboard
+from bot.community.votes import tally
 from bot.config import VotesConfig
-from bot.leaderboard import issue_leaderboard, leaderboard
 from bot.model import Platform, Suggestion, SuggestionStatus, Supporter, Vote
-from bot.votes import tally
 from tests.fakes import FakeClock, small_issue
 
 POLICY = VotesConfig(emoji={"thumbsup": 1, "fire": 2})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import yaml
@@ -13,9 +14,9 @@ from click.testing import CliRunner
 
 from adapters.charts import draw_bar_chart
 from adapters.cli import cli
-from adapters.community import results_before_post
+from adapters.weekly_results import results_before_post
+from bot.community.results import ResultsOutcome, post_weekly_results
 from bot.model import SuggestionStatus
-from bot.results import ResultsOutcome, post_weekly_results
 from tests.emulators.slack_emulator import User, validate_blocks
 from tests.slack.conftest import ADMIN, SlackWorld, eventually, reply_to, slack_config
 
@@ -165,3 +166,37 @@ async def test_weekly_results_are_uploaded_as_a_chart_before_the_next_issue(
     )
     assert again.outcome is ResultsOutcome.ALREADY_POSTED
     assert len(emu.files) == 1
+
+
+async def test_without_matplotlib_the_weekly_results_go_out_as_text(
+    slack_world: SlackWorld, tmp_path, monkeypatch, caplog
+):
+    emu, channel = slack_world.emu, slack_world.channel_id
+    number = await slack_world.ingest_example()
+    await slack_world.post(number)
+    lyra = slack_world.item_ts("Lyra")
+    await emu.add_reaction(channel, lyra, emu.default_user_id, "+1")
+
+    async def counted() -> bool:
+        return any(s.score > 0 for s in (await slack_world.scores(number)).values())
+
+    await eventually(counted)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    before = len(emu.messages(channel))
+    [report] = await results_before_post(slack_world.app, number + 1, [slack_world.channel], force=True)
+    assert report.outcome is ResultsOutcome.POSTED
+    [results] = emu.messages(channel)[before:]
+    assert "Last week's top 1" in results.text
+    assert "Lyra" in results.text
+    assert not results.files
+    assert not emu.files
+    assert "without a chart" in caplog.text
+    assert "digestbot[charts]" in caplog.text
+
+    config = write_config(slack_world, tmp_path)
+    result = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["--config", str(config), "votes", "--chart", str(tmp_path / "top.png")]
+    )
+    assert result.exit_code == 1
+    assert "digestbot: error: --chart needs matplotlib: pip install 'digestbot[charts]'" in result.output
+    assert not (tmp_path / "top.png").exists()

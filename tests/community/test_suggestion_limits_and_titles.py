@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 
-from adapters.title_fetcher import HttpTitleFetcher, any_address, public_only
+from adapters.outbound.title_fetcher import HttpTitleFetcher, any_address, public_only
+from bot.community.suggestions import Actor, SuggestionService, strip_mentions
+from bot.community.titles import title_from_html
 from bot.config import SuggestionsConfig
 from bot.model import Platform
-from bot.suggestions import Actor, SuggestionService, strip_mentions
-from bot.titles import title_from_html
 from tests.fakes import FakeClock
+from tests.local_http import served
 
 ALICE = Actor(Platform.SLACK, "U1", workspace_id="T1", channel_id="C1")
 
@@ -95,15 +96,8 @@ async def site():
     app.router.add_get("/hop", hop)
     app.router.add_get("/slow", slow)
     app.router.add_get("/huge", huge)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", hits
-    finally:
-        await runner.cleanup()
+    async with served(app) as base:
+        yield base, hits
 
 
 async def test_a_title_is_fetched_when_private_addresses_are_allowed(site):

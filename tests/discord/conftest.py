@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +12,15 @@ import discord
 import pytest
 
 from adapters.bootstrap import Application, bootstrap, default_platform_factories
-from adapters.discord_platform import make_discord_platform
-from adapters.discord_runtime import DiscordRuntime
+from adapters.discord.embeds import refs_in
+from adapters.discord.platform import make_discord_platform
+from adapters.discord.runtime import DiscordRuntime
 from bot.config import parse_config
-from bot.ingest import parse_file
 from bot.model import Channel, Platform
-from bot.posting import PostReport, RetryPolicy, post_to_channels
+from bot.posting.poster import PostReport, RetryPolicy, post_to_channels
 from tests.emulators.discord_emulator import DiscordEmulator, Permissions
+from tests.examples import ingest_example
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deep-learning-weekly-195.txt"
 SECTION_SIZES = {"Top stories": 7, "Mobile & Edge": 8, "Libraries & Code": 3, "Papers & Publications": 3}
 VOTE_WEIGHTS = {"👍": 1, "fire": 2, "upvote": 3}
 
@@ -63,7 +63,9 @@ async def start_app(config: dict[str, Any]) -> tuple[Application, DiscordRuntime
     """digestbot as ``digestbot run`` builds it, with discord.py's waits shortened for the emulator."""
     factories = {
         **default_platform_factories(),
-        Platform.DISCORD: partial(make_discord_platform, guild_ready_timeout=0.05, identify_delay=False),
+        Platform.DISCORD: lambda app: make_discord_platform(
+            app.config.discord, app.uow_factory, guild_ready_timeout=0.05, identify_delay=False
+        ),
     }
     app = await bootstrap(
         parse_config(config, {}), platform_factories=factories, retry=RetryPolicy(first_delay=0.01)
@@ -99,11 +101,7 @@ class DiscordWorld:
         return self.app.config.channel(name).to_channel()
 
     async def ingest_example(self) -> int:
-        [issue] = parse_file(EXAMPLE)
-        async with self.app.uow_factory() as uow:
-            saved = await uow.issues.save(issue, now=self.app.clock.now())
-            await uow.commit()
-        return saved.number
+        return await ingest_example(self.app)
 
     async def post(self, name: str = "newsletter", number: int = 195) -> PostReport:
         [report] = await post_to_channels(self.app.poster, number, [self.channel(name)])
@@ -162,3 +160,27 @@ async def discord_world(tmp_path: Path) -> AsyncIterator[DiscordWorld]:
         finally:
             await runtime.stop()
             await app.aclose()
+
+
+def refs(messages: list[dict[str, Any]]) -> list[str]:
+    """The delivery references digestbot put on its messages (content or embed footers)."""
+    found = []
+    for message in messages:
+        texts = [message["content"], *((e.get("footer") or {}).get("text", "") for e in message["embeds"])]
+        found.extend(ref for text in texts for ref in refs_in(text))
+    return found
+
+
+def everything_in(emu: DiscordEmulator, channel_id: int) -> list[dict[str, Any]]:
+    """Every message in a channel and in the threads (or forum posts) under it."""
+    messages = list(emu.channel_messages(channel_id))
+    for thread_id, thread in emu.threads.items():
+        if thread["parent_id"] == str(channel_id):
+            messages.extend(emu.channel_messages(thread_id))
+    return messages
+
+
+async def eventually(predicate: Callable[[], Any], within: float = 5.0) -> None:
+    async with asyncio.timeout(within):
+        while not await predicate():
+            await asyncio.sleep(0.02)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from adapters.discord_embeds import (
+from adapters.discord.client import configure_endpoints
+from adapters.discord.embeds import (
     MAX_CONTENT,
     MAX_EMBEDS_TOTAL,
     delivery_ref,
@@ -14,10 +15,9 @@ from adapters.discord_embeds import (
     render,
     thread_name,
 )
-from adapters.discord_platform import configure_endpoints
 from bot.config import DiscordConfig
-from bot.messages import HeaderMessage, ItemMessage, SectionMessage
 from bot.model import Issue, Item, Section
+from bot.posting.messages import HeaderMessage, ItemMessage, SectionMessage
 from tests.discord.conftest import DiscordWorld
 from tests.emulators.discord_emulator import DiscordEmulator
 

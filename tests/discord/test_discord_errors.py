@@ -8,7 +8,7 @@ import aiohttp
 import discord
 import pytest
 
-from adapters.discord_platform import map_error
+from adapters.discord.client import map_error
 
 
 def http_error(status: int, code: int = 0, message: str = "nope") -> discord.HTTPException:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from adapters.discord_embeds import refs_in
-from tests.discord.conftest import EXAMPLE, SECTION_SIZES, VOTE_WEIGHTS
+from tests.discord.conftest import SECTION_SIZES, VOTE_WEIGHTS, everything_in, refs
 from tests.emulators.discord_emulator import DiscordEmulator, Permissions
+from tests.emulators.processes import (
+    DEVNULL,
+    PIPE,
+    SUGGESTED_ONCE,
+    digestbot,
+    discord_environment,
+    ingest_and_post_twice,
+    start_digestbot,
+)
+from tests.examples import EXAMPLE
 
 
 def write_config(tmp_path: Path, emu: DiscordEmulator, guild: int, *channels: int) -> Path:
@@ -37,37 +43,6 @@ def write_config(tmp_path: Path, emu: DiscordEmulator, guild: int, *channels: in
     return path
 
 
-def environment(emu: DiscordEmulator, config: Path) -> dict[str, str]:
-    return {**os.environ, "DIGESTBOT_CONFIG": str(config), "TEST_DISCORD_TOKEN": emu.token}
-
-
-async def digestbot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", *args, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
-
-
-def posted(emu: DiscordEmulator, channel: int) -> list[dict[str, Any]]:
-    """Every message in the channel and in the threads started in it."""
-    messages = list(emu.channel_messages(channel))
-    for thread_id, thread in emu.threads.items():
-        if thread["parent_id"] == str(channel):
-            messages.extend(emu.channel_messages(thread_id))
-    return messages
-
-
-def delivery_refs(messages: list[dict[str, Any]]) -> list[str]:
-    found = []
-    for message in messages:
-        texts = [message["content"], *((e.get("footer") or {}).get("text", "") for e in message["embeds"])]
-        found.extend(ref for text in texts for ref in refs_in(text))
-    return found
-
-
 def item_message(emu: DiscordEmulator, title_part: str) -> tuple[int, int]:
     for thread_id in emu.threads:
         for message in emu.channel_messages(thread_id):
@@ -83,22 +58,13 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
         reader = emu.add_member(guild, "reader")
         editor = emu.add_member(guild, "editor", permissions=Permissions.MANAGE_GUILD)
         upvote = emu.add_custom_emoji(guild, "upvote")
-        env = environment(emu, write_config(tmp_path, emu, guild, channel))
+        env = discord_environment(emu, write_config(tmp_path, emu, guild, channel))
 
-        code, out, err = await digestbot(env, "ingest", str(EXAMPLE))
-        assert code == 0, err
-        assert "#195" in out
-        for _ in range(2):
-            code, _, err = await digestbot(env, "post", "195", "--channel", "team-news")
-            assert code == 0, err
-        assert "already posted" in err
-        assert len(posted(emu, channel)) == 26
+        await ingest_and_post_twice(env, "team-news")
+        assert len(everything_in(emu, channel)) == 26
         assert emu.counters["messages_created"] == 26
 
-        run = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run", env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        run = await start_digestbot(env, "run", stdout=PIPE)
         try:
             # ready once the slash commands are registered (synced after the gateway is ready)
             await emu.wait_until(
@@ -152,16 +118,7 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
         assert next(v for v in votes if v["title"] == "Weight Banding")["score"] == 0
 
         assert suggestions_code == 0, suggestions_err
-        assert json.loads(suggestions_out) == [
-            {
-                "url": "https://example.com/post",
-                "note": "Nice one",
-                "supporters": 1,
-                "status": "pending",
-                "title": None,
-                "featured_in": None,
-            }
-        ]
+        assert json.loads(suggestions_out) == SUGGESTED_ONCE
 
 
 async def test_posts_killed_half_way_resume_without_duplicates(tmp_path: Path):
@@ -169,21 +126,18 @@ async def test_posts_killed_half_way_resume_without_duplicates(tmp_path: Path):
     async with DiscordEmulator(message_rate=(4, 0.5)) as emu:
         guild = emu.add_guild("Deep Learning Weekly")
         channels = [emu.add_text_channel(guild, "team-news"), emu.add_text_channel(guild, "team-news-2")]
-        env = environment(emu, write_config(tmp_path, emu, guild, *channels))
+        env = discord_environment(emu, write_config(tmp_path, emu, guild, *channels))
         assert (await digestbot(env, "ingest", str(EXAMPLE)))[0] == 0
 
         async def post_killed_after(name: str, channel: int, kill_after: int) -> None:
-            post = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "adapters.cli", "post", "195", "--channel", name, env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
+            post = await start_digestbot(env, "post", "195", "--channel", name, stderr=DEVNULL)
             await emu.wait_until(
-                lambda: len(posted(emu, channel)) >= kill_after or post.returncode is not None, within=30
+                lambda: len(everything_in(emu, channel)) >= kill_after or post.returncode is not None,
+                within=30,
             )
             post.kill()
             await post.wait()
-            assert len(posted(emu, channel)) < 26, "the post finished before it could be killed"
+            assert len(everything_in(emu, channel)) < 26, "the post finished before it could be killed"
 
         await asyncio.gather(
             post_killed_after("team-news", channels[0], 3), post_killed_after("team-news-2", channels[1], 14)
@@ -191,9 +145,9 @@ async def test_posts_killed_half_way_resume_without_duplicates(tmp_path: Path):
         code, _, err = await digestbot(env, "post", "195")  # every configured channel
         assert code == 0, err
         for channel in channels:
-            everything = posted(emu, channel)
-            refs = delivery_refs(everything)
-            assert len(everything) == len(refs) == len(set(refs)) == 26
+            everything = everything_in(emu, channel)
+            delivered = refs(everything)
+            assert len(everything) == len(delivered) == len(set(delivered)) == 26
             _, *sections = emu.channel_messages(channel)
             sizes = {s["content"].split("**")[1]: len(emu.channel_messages(int(s["id"]))) for s in sections}
             assert sizes == SECTION_SIZES

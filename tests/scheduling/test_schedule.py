@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import CronSchedule, WeeklySchedule
-from bot.schedule import describe, next_run, previous_run
+from bot.scheduling.schedule import describe, next_run, previous_run
 
 BERLIN_MONDAY_9 = WeeklySchedule(weekday="monday", time="09:00", timezone="Europe/Berlin")
 BERLIN_CRON = CronSchedule(cron="0 9 * * MON", timezone="Europe/Berlin")

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import signal
-import sys
 from pathlib import Path
 
 import yaml
 
+from tests.emulators.processes import digestbot, slack_environment, start_digestbot
 from tests.emulators.slack_emulator import SlackEmulator
-from tests.slack.conftest import EXAMPLE
-from tests.slack.test_slack_processes import delivery_keys, digestbot
+from tests.examples import EXAMPLE
+from tests.slack.test_slack_processes import delivery_keys
 
 EVERY_MINUTE = {"cron": "* * * * *", "timezone": "UTC"}
 
@@ -43,22 +42,6 @@ def write_config(
     return path
 
 
-def environment(emu: SlackEmulator, config: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DIGESTBOT_CONFIG": str(config),
-        "TEST_SLACK_BOT_TOKEN": emu.bot_token,
-        "TEST_SLACK_SIGNING_SECRET": emu.signing_secret,
-    }
-
-
-async def start_run(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 async def wait_for(condition, *, within: float) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -79,7 +62,7 @@ def assert_posted_once(emu: SlackEmulator, channel: str) -> None:
 
 async def kill_chain(tmp_path: Path, emu: SlackEmulator, name: str, kill_points: list[int]) -> list[int]:
     channel = emu.add_channel(name)
-    env = environment(
+    env = slack_environment(
         emu,
         write_config(tmp_path / f"{name}.yaml", emu, f"sqlite:///{tmp_path / name}.db", {name: channel}, 25),
     )
@@ -87,14 +70,14 @@ async def kill_chain(tmp_path: Path, emu: SlackEmulator, name: str, kill_points:
     assert code == 0, err
     killed_at: list[int] = []
     for point in kill_points:
-        run = await start_run(env)
+        run = await start_digestbot(env, "run")
         reached = await wait_for(lambda: len(emu.all_messages(channel)) >= point, within=60)  # noqa: B023
         run.kill()
         await run.wait()
         assert reached, f"{name}: the post never reached message {point}"
         killed_at.append(len(emu.all_messages(channel)))
     assert killed_at[-1] < 26, "the post finished before its last kill"
-    run = await start_run(env)
+    run = await start_digestbot(env, "run")
     try:
         assert await wait_for(lambda: len(emu.all_messages(channel)) >= 26, within=60)
         await asyncio.sleep(1.0)  # anything sent twice would show by now
@@ -129,10 +112,12 @@ async def test_two_replicas_on_one_postgres_post_each_channel_once_even_when_one
 ):
     async with SlackEmulator(post_rate_per_second=None) as emu:
         channels = {f"news-{n}": emu.add_channel(f"news-{n}") for n in range(3)}
-        env = environment(emu, write_config(tmp_path / "config.yaml", emu, postgres_database, channels, 20))
+        env = slack_environment(
+            emu, write_config(tmp_path / "config.yaml", emu, postgres_database, channels, 20)
+        )
         code, _, err = await digestbot(env, "ingest", str(EXAMPLE))
         assert code == 0, err
-        first, second = await start_run(env), await start_run(env)
+        first, second = await start_digestbot(env, "run"), await start_digestbot(env, "run")
         survivors = [second]
         try:
             total = lambda: sum(len(emu.all_messages(c)) for c in channels.values())  # noqa: E731

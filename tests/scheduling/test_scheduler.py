@@ -10,10 +10,11 @@ import pytest
 
 from bot.config import WeeklySchedule
 from bot.model import Channel, Platform
-from bot.posting import Poster, RetryPolicy
-from bot.scheduler import ClaimedElsewhere, Claims, ScheduledChannel, Scheduler
-from bot.scheduling_ports import RunState
-from bot.sources import FeedSource, FetchResult, FolderSource
+from bot.posting.poster import Poster, RetryPolicy
+from bot.scheduling.claims import ClaimedElsewhere, Claims
+from bot.scheduling.ports import RunState
+from bot.scheduling.scheduler import ScheduledChannel, Scheduler
+from bot.scheduling.sources import FeedSource, FetchResult, FolderSource
 from tests.fakes import FakeClock, FakePlatform, small_issue
 
 NEWS = Channel(name="news", platform=Platform.SLACK, id="C1")

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import Application, bootstrap
-from adapters.slack_app import SlackRuntime
+from adapters.slack.app import SlackRuntime
 from bot.config import parse_config
-from bot.ingest import parse_file
 from bot.model import Channel
-from bot.posting import PostReport, post_to_channels
+from bot.posting.poster import PostReport, post_to_channels
 from tests.emulators.slack_emulator import AppResponse, SlackEmulator, User
+from tests.examples import ingest_example
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deep-learning-weekly-195.txt"
 ADMIN = "U0ADMIN001"
 
 
@@ -38,11 +37,7 @@ class SlackWorld:
         return self.app.config.channel("newsletter").to_channel()
 
     async def ingest_example(self) -> int:
-        [issue] = parse_file(EXAMPLE)
-        async with self.app.uow_factory() as uow:
-            saved = await uow.issues.save(issue, now=self.app.clock.now())
-            await uow.commit()
-        return saved.number
+        return await ingest_example(self.app)
 
     async def post(self, number: int = 195) -> PostReport:
         [report] = await post_to_channels(self.app.poster, number, [self.channel])

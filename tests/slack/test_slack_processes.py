@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.emulators.processes import (
+    DEVNULL,
+    PIPE,
+    SUGGESTED_ONCE,
+    digestbot,
+    free_port,
+    ingest_and_post_twice,
+    slack_environment,
+    start_digestbot,
+    wait_until_serving,
+)
 from tests.emulators.slack_emulator import SlackEmulator
-from tests.slack.conftest import EXAMPLE, reply_to
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.examples import EXAMPLE
+from tests.slack.conftest import reply_to
 
 
 def write_config(tmp_path: Path, emu: SlackEmulator, channel_id: str, port: int, *, rate: float) -> Path:
@@ -42,39 +45,6 @@ def write_config(tmp_path: Path, emu: SlackEmulator, channel_id: str, port: int,
     return path
 
 
-def environment(emu: SlackEmulator, config: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DIGESTBOT_CONFIG": str(config),
-        "TEST_SLACK_BOT_TOKEN": emu.bot_token,
-        "TEST_SLACK_SIGNING_SECRET": emu.signing_secret,
-    }
-
-
-async def digestbot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
-
-
-async def wait_until_serving(port: int, process: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if process.returncode is not None:
-            raise AssertionError("digestbot run exited early")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        return
-    raise AssertionError("digestbot run did not start serving")
-
-
 def delivery_keys(emu: SlackEmulator, channel_id: str) -> list[str]:
     return [m.metadata["event_payload"]["key"] for m in emu.all_messages(channel_id) if m.metadata]
 
@@ -83,21 +53,12 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
     async with SlackEmulator(post_rate_per_second=20, post_burst=5) as emu:
         channel = emu.add_channel("team-news")
         port = free_port()
-        env = environment(emu, write_config(tmp_path, emu, channel, port, rate=20))
+        env = slack_environment(emu, write_config(tmp_path, emu, channel, port, rate=20))
 
-        code, out, err = await digestbot(env, "ingest", str(EXAMPLE))
-        assert code == 0, err
-        assert "#195" in out
-        for _ in range(2):
-            code, _, err = await digestbot(env, "post", "195", "--channel", "team-news")
-            assert code == 0, err
+        await ingest_and_post_twice(env, "team-news")
         assert len(emu.all_messages(channel)) == 26
-        assert "already posted" in err
 
-        run = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run", env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        run = await start_digestbot(env, "run", stdout=PIPE)
         try:
             await wait_until_serving(port, run)
             url = f"http://127.0.0.1:{port}/slack/events"
@@ -139,29 +100,17 @@ async def test_ingest_post_twice_run_vote_and_suggest_like_a_user(tmp_path: Path
 
         code, out, err = await digestbot(env, "suggestions", "--json")
         assert code == 0, err
-        assert json.loads(out) == [
-            {
-                "url": "https://example.com/post",
-                "note": "Nice one",
-                "supporters": 1,
-                "status": "pending",
-                "title": None,
-                "featured_in": None,
-            }
-        ]
+        assert json.loads(out) == SUGGESTED_ONCE
 
 
 @pytest.mark.parametrize("kill_after", [1, 6, 14, 25])
 async def test_a_post_killed_half_way_resumes_without_duplicates(tmp_path: Path, kill_after: int):
     async with SlackEmulator(post_rate_per_second=None) as emu:
         channel = emu.add_channel("team-news")
-        env = environment(emu, write_config(tmp_path, emu, channel, free_port(), rate=25))
+        env = slack_environment(emu, write_config(tmp_path, emu, channel, free_port(), rate=25))
         assert (await digestbot(env, "ingest", str(EXAMPLE)))[0] == 0
 
-        post = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "post", "195", "--channel", "team-news", env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+        post = await start_digestbot(env, "post", "195", "--channel", "team-news", stderr=DEVNULL)
         while len(emu.all_messages(channel)) < kill_after and post.returncode is None:
             await asyncio.sleep(0.005)
         post.kill()

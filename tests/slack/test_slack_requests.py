@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters import metrics
-from adapters.slack_requests import parse_slack_body
-from bot.suggestions import split_suggest_text, strip_mentions
+from adapters.slack.requests import parse_slack_body
+from adapters.web import metrics
+from bot.community.suggestions import split_suggest_text, strip_mentions
 from bot.urls import canonical_url
 from tests.emulators.slack_emulator import User
 from tests.slack.conftest import SlackWorld, reply_to
@@ -36,7 +36,9 @@ ENCODINGS: dict[str, Callable[[dict[str, str]], str]] = {
     "docs": lambda fields: "&".join(f"{k}={quote_plus(v, safe='/:')}" for k, v in fields.items()),
 }
 
-slack_text = st.text(st.characters(exclude_characters="\x00"), max_size=300)
+# Slack sends UTF-8: lone surrogates cannot reach a form body, so they are not
+# a case to read back.
+slack_text = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=300)
 path_text = st.lists(
     st.one_of(
         st.sampled_from(["payload", "payload=1", "PAYLOAD", "pay&load", "%7B"]),
@@ -163,7 +165,7 @@ MALFORMED = {
 
 
 def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "adapters.slack_requests"]
+    return [r for r in caplog.records if r.name == "adapters.slack.requests"]
 
 
 def assert_no_traceback(caplog: pytest.LogCaptureFixture) -> None:

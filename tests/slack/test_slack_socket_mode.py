@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from adapters.bootstrap import bootstrap
-from adapters.slack_app import SlackRuntime
+from adapters.slack.app import SlackRuntime
 from bot.config import parse_config
 from tests.emulators.slack_emulator import SlackEmulator
 from tests.slack.conftest import SlackWorld, slack_config

@@ -25,15 +25,6 @@ def item_step(issue, position=0):
     return DeliveryStep(MessageKind.ITEM, 0, issue.sections[0].items[position].key)
 
 
-@pytest.fixture
-async def issue(uow_factory):
-    issue = sample_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=NOW)
-        await uow.commit()
-    return issue
-
-
 async def test_begin_creates_once_and_returns_the_stored_delivery(uow_factory, issue):
     async with uow_factory() as uow:
         assert await uow.deliveries.get(195, SLACK) is None

@@ -1,18 +1,7 @@
 import asyncio
 
-import pytest
-
 from bot.model import Platform, Vote
-from tests.storage.samples import NOW, sample_issue
-
-
-@pytest.fixture
-async def issue(uow_factory):
-    issue = sample_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=NOW)
-        await uow.commit()
-    return issue
+from tests.storage.samples import NOW
 
 
 async def test_a_vote_counts_once_and_can_be_removed(uow_factory, issue):

@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-26
 
-Written by hand to match storage/orm.py (tests/storage/test_migrations.py compares them).
+Written by hand to match storage/orm/ (tests/storage/test_migrations.py compares them).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26
 
-Hand-check this file against storage/orm_scheduling.py; tests/storage/test_migrations.py compares them.
+Hand-check this file against storage/orm/scheduling.py; tests/storage/test_migrations.py compares them.
 On SQLite, ALTERs must go through ``op.batch_alter_table``.
 """
 

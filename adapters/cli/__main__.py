@@ -1,0 +1,5 @@
+"""``python -m adapters.cli``: the ``digestbot`` command."""
+
+from adapters.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The community loop: votes, suggestions and their triage, leaderboards, weekly results, the next draft."""

@@ -1,0 +1,122 @@
+"""``/digest`` sub-commands, answered the same way on every platform."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.community.suggestions import Actor, Reply, SuggestionService
+from bot.community.triage import TriageService
+from bot.community.votes import VoteService, ranked
+from bot.model import DeliveryState
+from bot.ports import UnitOfWorkFactory
+
+PostRequest = Callable[[Actor, int | None], Awaitable[Reply]]
+
+HELP = (
+    "/digest top [N] — the top items of issue N (default: the latest)\n"
+    "/digest suggestions — pending suggestions (admins)\n"
+    "/digest post [N] — post issue N (default: the latest) to this channel (admins)\n"
+    "/digest status — what was posted where (admins)"
+)
+ADMIN_ONLY = {"suggestions", "post", "status"}
+TOP_LIMIT = 5
+
+
+class DigestCommands:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        votes: VoteService,
+        suggestions: SuggestionService,
+        request_post: PostRequest | None = None,
+        triage: TriageService | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._votes = votes
+        self._suggestions = suggestions
+        self._request_post = request_post
+        self._triage = triage
+
+    async def run(self, actor: Actor, text: str) -> Reply:
+        words = text.split()
+        if not words or words[0] in {"help", "-h", "--help"}:
+            return Reply(HELP)
+        name, args = words[0].lower(), words[1:]
+        if name not in {"top", *ADMIN_ONLY}:
+            return Reply(f"Unknown /digest command {name!r}.\n{HELP}", ok=False)
+        if name in ADMIN_ONLY and not actor.is_admin:
+            return Reply(f"Sorry, /digest {name} is for digestbot admins only.", ok=False)
+        number: int | None = None
+        if args:
+            if not args[0].lstrip("#").isdigit() or len(args) > 1:
+                return Reply(
+                    f"/digest {name} takes an issue number, for example /digest {name} 195.", ok=False
+                )
+            number = int(args[0].lstrip("#"))
+        if name == "top":
+            return await self._top(number)
+        if name == "suggestions":
+            if self._triage is not None:
+                return await self._triage.pending_reply(actor)
+            return await self._pending_suggestions()
+        if name == "post":
+            if self._request_post is None:
+                return Reply("Posting from chat is not available here.", ok=False)
+            return await self._request_post(actor, number)
+        return await self._status()
+
+    async def _latest(self) -> int | None:
+        async with self._uow_factory() as uow:
+            return await uow.issues.latest_number()
+
+    async def _top(self, number: int | None) -> Reply:
+        number = number if number is not None else await self._latest()
+        if number is None:
+            return Reply("No issue has been ingested yet.", ok=False)
+        scores = await self._votes.scores(number)
+        if scores is None:
+            return Reply(f"There is no issue #{number}.", ok=False)
+        voted = [
+            s for s in ranked(scores, include_sponsored=self._votes.policy.count_sponsored) if s.score > 0
+        ]
+        top = voted[:TOP_LIMIT]
+        if not top:
+            return Reply(f"No votes on issue #{number} yet: react to an item to vote for it.")
+        lines = [f"Top items of issue #{number}:"]
+        for rank, score in enumerate(top, start=1):
+            reactions = " ".join(f"{emoji}×{count}" for emoji, count in score.reactions.most_common())
+            lines.append(f"{rank}. {score.title} — {score.score:g} ({reactions}) [{score.section}]")
+            platforms = " · ".join(f"{p} {n}" for p, n in sorted(score.by_platform.items()))
+            lines[-1] += f" — {platforms}" if len(score.by_platform) > 1 else ""
+        best: dict[str, str] = {}
+        for score in voted:
+            best.setdefault(score.section, f"{score.title} ({score.score:g})")
+        if len(best) > 1:
+            lines.append(
+                "Best per section: " + "; ".join(f"{section}: {item}" for section, item in best.items())
+            )
+        return Reply("\n".join(lines))
+
+    async def _pending_suggestions(self) -> Reply:
+        pending = await self._suggestions.pending()
+        if not pending:
+            return Reply("No pending suggestions.")
+        lines = [f"{len(pending)} pending suggestion(s):"]
+        for suggestion in pending[:20]:
+            note = f" — {suggestion.note}" if suggestion.note else ""
+            lines.append(f"• {suggestion.url} ({len(suggestion.supporters)} supporter(s)){note}")
+        return Reply("\n".join(lines))
+
+    async def _status(self) -> Reply:
+        async with self._uow_factory() as uow:
+            deliveries = await uow.deliveries.all()
+        if not deliveries:
+            return Reply("Nothing has been posted yet.")
+        lines = ["Deliveries:"]
+        for delivery in deliveries[:20]:
+            posted = sum(1 for m in delivery.messages.values() if m.posted is not None)
+            state = delivery.state.value
+            if delivery.state is DeliveryState.FAILED and delivery.error:
+                state += f": {delivery.error}"
+            lines.append(f"• #{delivery.issue_number} → {delivery.channel.name}: {state} ({posted} messages)")
+        return Reply("\n".join(lines))

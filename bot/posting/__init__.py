@@ -1,0 +1,1 @@
+"""Posting an issue: the plan of messages, their platform-neutral shapes, and the journaled poster."""

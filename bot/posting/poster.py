@@ -1,0 +1,215 @@
+"""Posting an issue to a channel, section by section, exactly once, resumable after a crash.
+
+Every message of a post is a :class:`~bot.model.DeliveryStep` journaled around its platform call: the
+attempt is committed before the call and the platform's message id after it. A resumed post skips what is
+journaled as posted, and for a step that was attempted but not confirmed (the process died, or the network
+failed after the platform accepted it) asks the platform whether the message landed before sending again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, MessageKind, PostedMessage
+from bot.ports import ChatPlatform, Clock, PlatformError, UnitOfWorkFactory
+from bot.posting.messages import OutgoingMessage, header_message, item_message, section_message
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[Channel, int, int], None]
+
+
+class PostingError(Exception):
+    """A post could not be completed; what was sent stays journaled and a later post resumes it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    step: DeliveryStep
+    message: OutgoingMessage
+    parent: DeliveryStep | None  # the section step whose thread an item goes into
+
+
+def plan_post(issue: Issue) -> list[PlannedMessage]:
+    """The messages of a post, in the order they are sent: header, then each section and its items."""
+    header = DeliveryStep(MessageKind.HEADER)
+    plan = [PlannedMessage(header, header_message(issue), None)]
+    for section in issue.sections:
+        section_step = DeliveryStep(MessageKind.SECTION, section_position=section.position)
+        plan.append(PlannedMessage(section_step, section_message(issue, section), None))
+        plan.extend(
+            PlannedMessage(
+                DeliveryStep(MessageKind.ITEM, section_position=section.position, item_key=item.key),
+                item_message(issue, section, item),
+                section_step,
+            )
+            for item in section.items
+        )
+    return plan
+
+
+def delivery_key(issue_number: int, channel: Channel, step: DeliveryStep) -> str:
+    return f"digestbot:{issue_number}:{channel.platform.value}:{channel.id}:{step.key}"
+
+
+@dataclass(slots=True)
+class PostReport:
+    channel: Channel
+    issue_number: int
+    total: int = 0
+    sent: int = 0
+    already_posted: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
+    permanent: bool = False  # the error will not go away by retrying (channel, token or permission)
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors and self.sent + self.already_posted + self.recovered == self.total
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay: float = 1.0
+    max_delay: float = 60.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_delay
+        for _ in range(self.attempts - 1):
+            yield delay
+            delay = min(delay * 2, self.max_delay)
+
+
+class Poster:
+    """Posts stored issues through one chat platform."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        platform: ChatPlatform,
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._platform = platform
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+
+    async def post(
+        self, issue_number: int, channel: Channel, *, progress: ProgressCallback | None = None
+    ) -> PostReport:
+        async with self._uow_factory() as uow:
+            issue = await uow.issues.get(issue_number)
+            if issue is None:
+                raise PostingError(f"issue #{issue_number} is not in the database (ingest it first)")
+            delivery = await uow.deliveries.begin(issue_number, channel, now=self._clock.now())
+            await uow.commit()
+
+        plan = plan_post(issue)
+        report = PostReport(channel=channel, issue_number=issue_number, total=len(plan))
+        landed: dict[str, PostedMessage] = {}
+        try:
+            for done, planned in enumerate(plan, start=1):
+                await self._deliver(delivery, planned, landed, report)
+                if progress is not None:
+                    progress(channel, done, len(plan))
+        except PlatformError as error:
+            report.errors.append(str(error))
+            report.permanent = error.permanent
+            await self._finish(delivery, DeliveryState.FAILED, str(error) if error.permanent else None)
+            log.warning("posting #%s to %s stopped: %s", issue_number, channel.name, error)
+            return report
+        await self._finish(delivery, DeliveryState.COMPLETE, None)
+        return report
+
+    async def _deliver(
+        self,
+        delivery: Delivery,
+        planned: PlannedMessage,
+        landed: dict[str, PostedMessage],
+        report: PostReport,
+    ) -> None:
+        step, channel = planned.step, delivery.channel
+        journaled = delivery.messages.get(step.key)
+        if journaled is not None and journaled.posted is not None:
+            landed[step.key] = journaled.posted
+            report.already_posted += 1
+            return
+        thread = landed[planned.parent.key] if planned.parent is not None else None
+        key = delivery_key(delivery.issue_number, channel, step)
+        if journaled is not None and journaled.attempts > 0:
+            found = await self._platform.find_sent(channel, key, thread=thread)
+            if found is not None:
+                await self._record_posted(delivery, step, found)
+                landed[step.key] = found
+                report.recovered += 1
+                return
+
+        posted, recovered = await self._send_with_retries(delivery, planned, thread, key)
+        await self._record_posted(delivery, step, posted)
+        landed[step.key] = posted
+        if recovered:
+            report.recovered += 1
+        else:
+            report.sent += 1
+
+    async def _send_with_retries(
+        self, delivery: Delivery, planned: PlannedMessage, thread: PostedMessage | None, key: str
+    ) -> tuple[PostedMessage, bool]:
+        """Send one message; after a transient failure, look for it before sending it again."""
+        channel, delays = delivery.channel, self._retry.delays()
+        while True:
+            await self._record_attempt(delivery, planned.step)
+            try:
+                return await self._platform.send(
+                    channel, planned.message, thread=thread, delivery_key=key
+                ), False
+            except PlatformError as error:
+                delay = next(delays, None)
+                if error.permanent or delay is None:
+                    raise
+                log.info("retrying %s in %s after %.1fs: %s", planned.step.key, channel.name, delay, error)
+                await self._clock.sleep(delay)
+                # The failed call may still have landed (an error after the platform accepted it).
+                found = await self._platform.find_sent(channel, key, thread=thread)
+                if found is not None:
+                    return found, True
+
+    async def _record_attempt(self, delivery: Delivery, step: DeliveryStep) -> None:
+        async with self._uow_factory() as uow:
+            await uow.deliveries.record_attempt(delivery, step)
+            await uow.commit()
+
+    async def _record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
+        async with self._uow_factory() as uow:
+            await uow.deliveries.record_posted(delivery, step, posted)
+            await uow.commit()
+
+    async def _finish(self, delivery: Delivery, state: DeliveryState, error: str | None) -> None:
+        async with self._uow_factory() as uow:
+            await uow.deliveries.finish(delivery, state, now=self._clock.now(), error=error)
+            await uow.commit()
+
+
+async def post_to_channels(
+    posters: Callable[[Channel], Poster],
+    issue_number: int,
+    channels: Sequence[Channel],
+    *,
+    progress: ProgressCallback | None = None,
+) -> list[PostReport]:
+    """Post one issue to several channels at once, each at its own platform's pace."""
+
+    async def one(channel: Channel) -> PostReport:
+        try:
+            return await posters(channel).post(issue_number, channel, progress=progress)
+        except PostingError as error:
+            return PostReport(channel=channel, issue_number=issue_number, errors=[str(error)])
+
+    tasks: list[Awaitable[PostReport]] = [one(channel) for channel in channels]
+    return list(await asyncio.gather(*tasks))

@@ -1,0 +1,63 @@
+"""Tables of an issue: ``issues``, its ``sections`` and their ``items``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.orm.base import Base
+
+
+class IssueRow(Base):
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str]
+    subtitle: Mapped[str | None]
+    intro: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[date | None]
+    source: Mapped[str | None]
+    ingested_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # Read side only: ``issues.save`` writes sections and items through their foreign key columns.
+    sections: Mapped[list[SectionRow]] = relationship(
+        viewonly=True, order_by=lambda: [SectionRow.position], lazy="raise"
+    )
+
+
+class SectionRow(Base):
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("issue_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str | None]
+
+    items: Mapped[list[ItemRow]] = relationship(
+        viewonly=True, order_by=lambda: [ItemRow.position, ItemRow.id], lazy="raise"
+    )
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "key"),
+        Index("ix_items_section_id", "section_id"),
+        Index("ix_items_canonical_url", "canonical_url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str]
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    blurb: Mapped[str] = mapped_column(Text)
+    sponsored: Mapped[bool]

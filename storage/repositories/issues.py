@@ -1,0 +1,179 @@
+"""Issues, their sections and items: saved as a whole, read back as :class:`bot.model.Issue`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bot.model import Issue, Item, Section
+from bot.ports import IssueSummary, SavedIssue
+from storage.orm.issues import IssueRow, ItemRow, SectionRow
+from storage.repositories.base import _canonical, _Repository
+
+
+def _issue_from_row(row: IssueRow) -> Issue:
+    return Issue(
+        title=row.title,
+        number=row.number,
+        subtitle=row.subtitle,
+        intro=row.intro,
+        published_on=row.published_on,
+        source=row.source,
+        sections=[
+            Section(
+                title=section.title,
+                position=section.position,
+                items=[
+                    Item(
+                        title=item.title,
+                        url=item.url,
+                        blurb=item.blurb,
+                        sponsored=item.sponsored,
+                        position=item.position,
+                        key=item.key,
+                    )
+                    for item in section.items
+                ],
+            )
+            for section in row.sections
+        ],
+    )
+
+
+def _check_issue(issue: Issue) -> int:
+    if issue.number is None:
+        raise ValueError("an issue needs a number to be saved")
+    positions = [section.position for section in issue.sections]
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"issue {issue.number}: section positions repeat {positions}; call renumber() first")
+    keys = [item.key for item in issue.items]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"issue {issue.number}: item keys repeat; call renumber() first")
+    return issue.number
+
+
+class SqlIssueRepository(_Repository):
+    async def _row(self, number: int) -> IssueRow | None:
+        statement = (
+            select(IssueRow)
+            .where(IssueRow.number == number)
+            .options(selectinload(IssueRow.sections).selectinload(SectionRow.items))
+            .execution_options(populate_existing=True)
+        )
+        return (await self._session.scalars(statement)).one_or_none()
+
+    async def get(self, number: int) -> Issue | None:
+        row = await self._row(number)
+        return _issue_from_row(row) if row else None
+
+    async def save(self, issue: Issue, *, now: datetime) -> SavedIssue:
+        """Insert the issue, or update it in place.
+
+        Sections are matched by position (their title updated, new ones added, surplus ones deleted).
+        Items are matched by key across the whole issue: a kept item keeps its row, and so its votes, while
+        its title, link, blurb, position and section follow the new version; items whose key is gone are
+        deleted with their votes. Section positions and item keys must be unique (``Issue.renumber``).
+        """
+        number = _check_issue(issue)
+        session = self._session
+        row = (await session.scalars(select(IssueRow).where(IssueRow.number == number))).one_or_none()
+        created = row is None
+        if row is None:
+            row = IssueRow(number=number, ingested_at=now)
+            session.add(row)
+        row.title = issue.title
+        row.subtitle = issue.subtitle
+        row.intro = issue.intro
+        row.published_on = issue.published_on
+        row.source = issue.source
+        row.updated_at = now
+        await session.flush()
+
+        old_sections = {
+            section.position: section
+            for section in await session.scalars(select(SectionRow).where(SectionRow.issue_id == row.id))
+        }
+        section_rows: list[SectionRow] = []
+        for section in issue.sections:
+            section_row = old_sections.pop(section.position, None)
+            if section_row is None:
+                section_row = SectionRow(issue_id=row.id, position=section.position)
+                session.add(section_row)
+            section_row.title = section.title
+            section_rows.append(section_row)
+        await session.flush()
+
+        old_items = {
+            item.key: item
+            for item in await session.scalars(select(ItemRow).where(ItemRow.issue_id == row.id))
+        }
+        kept = added = 0
+        for section, section_row in zip(issue.sections, section_rows, strict=True):
+            for item in section.items:
+                item_row = old_items.pop(item.key, None)
+                if item_row is None:
+                    item_row = ItemRow(issue_id=row.id, key=item.key)
+                    session.add(item_row)
+                    added += 1
+                else:
+                    kept += 1
+                item_row.section_id = section_row.id
+                item_row.position = item.position
+                item_row.title = item.title
+                item_row.url = item.url
+                item_row.canonical_url = _canonical(item.url)
+                item_row.blurb = item.blurb
+                item_row.sponsored = item.sponsored
+        await session.flush()
+
+        removed = len(old_items)
+        for item_row in old_items.values():  # votes go with them: ON DELETE CASCADE
+            await session.delete(item_row)
+        await session.flush()
+        for section_row in old_sections.values():  # empty now: their items were moved or deleted
+            await session.delete(section_row)
+        await session.flush()
+        return SavedIssue(number, created, items_kept=kept, items_added=added, items_removed=removed)
+
+    async def summaries(self) -> list[IssueSummary]:
+        section_count = (
+            select(func.count(SectionRow.id)).where(SectionRow.issue_id == IssueRow.id).scalar_subquery()
+        )
+        item_count = select(func.count(ItemRow.id)).where(ItemRow.issue_id == IssueRow.id).scalar_subquery()
+        statement = select(
+            IssueRow.number,
+            IssueRow.title,
+            IssueRow.published_on,
+            section_count.label("section_count"),
+            item_count.label("item_count"),
+            IssueRow.ingested_at,
+        ).order_by(IssueRow.number.desc())
+        return [
+            IssueSummary(
+                number=number,
+                title=title,
+                published_on=published_on,
+                section_count=sections,
+                item_count=items,
+                ingested_at=ingested_at,
+            )
+            for number, title, published_on, sections, items, ingested_at in await self._session.execute(
+                statement
+            )
+        ]
+
+    async def latest_number(self) -> int | None:
+        number: int | None = await self._session.scalar(select(func.max(IssueRow.number)))
+        return number
+
+    async def number_featuring(self, canonical_url: str) -> int | None:
+        """The smallest issue number with an item whose link canonicalises to ``canonical_url``."""
+        statement = (
+            select(func.min(IssueRow.number))
+            .join(ItemRow, ItemRow.issue_id == IssueRow.id)
+            .where(ItemRow.canonical_url == _canonical(canonical_url))
+        )
+        number: int | None = await self._session.scalar(statement)
+        return number

@@ -1,0 +1,63 @@
+"""``digestbot --help`` answers without loading what only the commands need (issue 9: CLI startup)."""
+
+import subprocess
+import sys
+
+import pytest
+
+# What a command loads when it runs, never for its help: the output, the database, the platforms, the
+# web server and the readers.
+HEAVY = (
+    "rich",
+    "sqlalchemy",
+    "alembic",
+    "slack_sdk",
+    "slack_bolt",
+    "discord",
+    "aiohttp",
+    "bs4",
+    "feedparser",
+)
+
+SHOW_MODULES = """
+import sys
+from adapters.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("MODULES", " ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["post", "--help"], ["votes", "--help"]])
+def test_help_loads_none_of_the_heavy_libraries(arguments: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_MODULES, *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    help_text, _, modules = result.stdout.rpartition("MODULES ")
+    assert "Usage: digestbot" in help_text
+    loaded = {name.split(".")[0] for name in modules.split()}
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    content = {"parse", "ingest", "export", "issues", "show", "draft"}
+    chat, community, ops = (
+        {"post", "run"},
+        {"votes", "leaderboard", "suggestions"},
+        {"status", "reconcile", "db"},
+    )
+    assert listed == content | chat | community | ops
