@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from adapters.bootstrap import Application
@@ -191,6 +190,8 @@ async def post_with_progress(
     """``digestbot post``: :func:`post_claimed` with a progress bar per channel when on a terminal."""
     if not console.is_terminal:
         return await post_claimed(app, issue_number, channels)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

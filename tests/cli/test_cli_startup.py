@@ -2,8 +2,11 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # What a command loads when it runs, never for its help: the output, the database, the platforms, the
 # web server and the readers.
@@ -61,3 +64,19 @@ def test_help_lists_every_command() -> None:
         {"status", "reconcile", "db"},
     )
     assert listed == content | chat | community | ops
+
+
+def test_posting_to_the_console_loads_no_platform_and_no_http_client(tmp_path: Path) -> None:
+    example = next((ROOT / "examples").glob("*.txt"))
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_MODULES, "post", str(example), "--channel", "console"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    output, _, modules = result.stdout.rpartition("MODULES ")
+    assert "console: sent 26 messages" in output + result.stderr
+    loaded = {name.split(".")[0] for name in modules.split()}
+    assert sorted(loaded & {"slack_sdk", "slack_bolt", "discord", "aiohttp", "bs4", "feedparser"}) == []
