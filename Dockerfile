@@ -7,13 +7,13 @@ RUN python -m pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 # The dependencies first, in their own layer: it is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --locked --no-dev --no-install-project
+RUN uv sync --locked --no-dev --extra charts --no-install-project
 COPY README.md config.example.yaml ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY storage ./storage
 COPY examples ./examples
-RUN uv sync --locked --no-dev --no-editable
+RUN uv sync --locked --no-dev --extra charts --no-editable
 
 FROM python:3.11-slim
 RUN groupadd --system digestbot && useradd --system --gid digestbot --home-dir /app digestbot \
