@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from bot.emoji import normalise_emoji
-from bot.model import Channel, Platform
+from bot.model import Channel, ChannelFilter, Platform
 
 CONFIG_ENV_VAR = "DIGESTBOT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -155,12 +155,36 @@ Schedule = Annotated[
 ]
 
 
+class IncludeExclude(_Strict):
+    include: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    exclude: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+
+class FilterConfig(_Strict):
+    """``sections``: section titles (``*`` wildcards, any case); ``keywords``: words in an item's title or
+    blurb; ``sponsored: false`` leaves sponsored items out."""
+
+    sections: IncludeExclude = Field(default_factory=IncludeExclude)
+    keywords: IncludeExclude = Field(default_factory=IncludeExclude)
+    sponsored: bool = True
+
+    def to_filter(self) -> ChannelFilter:
+        return ChannelFilter(
+            include_sections=tuple(self.sections.include),
+            exclude_sections=tuple(self.sections.exclude),
+            include_keywords=tuple(self.keywords.include),
+            exclude_keywords=tuple(self.keywords.exclude),
+            sponsored=self.sponsored,
+        )
+
+
 class ChannelConfig(_Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
     platform: Platform
     id: str = ""
     guild: str | None = None
     schedule: Schedule | None = None
+    filter: FilterConfig = Field(default_factory=FilterConfig)
 
     @model_validator(mode="after")
     def _id_required_on_chat_platforms(self) -> ChannelConfig:
@@ -169,7 +193,13 @@ class ChannelConfig(_Strict):
         return self
 
     def to_channel(self) -> Channel:
-        return Channel(name=self.name, platform=self.platform, id=self.id or self.name, guild_id=self.guild)
+        return Channel(
+            name=self.name,
+            platform=self.platform,
+            id=self.id or self.name,
+            guild_id=self.guild,
+            filter=self.filter.to_filter(),
+        )
 
 
 class VotesConfig(_Strict):

@@ -92,6 +92,21 @@ class Issue:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelFilter:
+    """What part of each issue a channel gets (applied by :mod:`bot.posting.filters`)."""
+
+    include_sections: tuple[str, ...] = ()
+    exclude_sections: tuple[str, ...] = ()
+    include_keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    sponsored: bool = True
+
+    @property
+    def takes_everything(self) -> bool:
+        return self == ChannelFilter()
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A configured destination: a name people use on the command line, and where it is on its platform."""
 
@@ -99,6 +114,8 @@ class Channel:
     platform: Platform
     id: str
     guild_id: str | None = None  # Slack team id or Discord guild id, where known
+    # Not part of the channel's identity: a delivery read back from storage is the same channel.
+    filter: ChannelFilter = field(default=ChannelFilter(), compare=False)
 
 
 class MessageKind(enum.StrEnum):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from adapters.cli.common import CommandError, err, with_app
+from adapters.cli.common import CommandError, err, out, stored_issue, with_app
 from adapters.cli.content import ingest_issues, parse_issue_file
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
     from adapters.cli.common import Context
+    from bot.model import Delivery, Issue
     from bot.posting.poster import PostReport
 
 
@@ -27,19 +27,41 @@ if TYPE_CHECKING:
 )
 @click.option("--number", type=click.IntRange(min=1), help="Issue number, when FILE does not say it.")
 @click.option("--yes", is_flag=True, help="Post FILE even if many of its links were not read as items.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what each channel would get (after its filter) without storing or sending anything.",
+)
 @click.pass_obj
-def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int | None, yes: bool) -> None:
+def post(
+    ctx: Context,
+    target: str,
+    channel_names: tuple[str, ...],
+    number: int | None,
+    yes: bool,
+    dry_run: bool,
+) -> None:
     """Post an issue (a stored number, or a FILE to ingest first) to channels, section by section.
 
     Posting the same issue to the same channel again sends nothing new; an interrupted post resumes.
     """
+    stored = target.lstrip("#").isdigit() and not Path(target).is_file()
+    if dry_run and not stored:
+        show_previews(ctx, issue_from_file(Path(target), number, confirmed=yes), channel_names, None)
+        return
 
     @with_app
     async def body(app: Application) -> None:
         channels = app.channels(channel_names)
         if not channels:
             raise CommandError("no channels configured: add one under channels: in the config")
-        if target.lstrip("#").isdigit() and not await asyncio.to_thread(Path(target).is_file):
+        if dry_run:
+            issue = await stored_issue(app, int(target.lstrip("#")))
+            async with app.uow_factory() as uow:
+                deliveries = {c.name: await uow.deliveries.get(int(target.lstrip("#")), c) for c in channels}
+            show_previews(ctx, issue, channel_names, deliveries)
+            return
+        if stored:
             issue_number = int(target.lstrip("#"))
         else:
             path = Path(target)
@@ -65,15 +87,71 @@ def post(ctx: Context, target: str, channel_names: tuple[str, ...], number: int 
     body(ctx)
 
 
+def issue_from_file(path: Path, number: int | None, *, confirmed: bool) -> Issue:
+    issues = parse_issue_file(path, None, confirmed=confirmed)
+    if len(issues) != 1:
+        raise CommandError(f"{path}: --dry-run shows one issue, but the file holds {len(issues)}")
+    issue = issues[0]
+    if number is not None:
+        issue.number = number
+    if issue.number is None:
+        raise CommandError(f"{path}: no issue number found in {issue.title!r}; pass --number N")
+    return issue
+
+
+def show_previews(
+    ctx: Context,
+    issue: Issue,
+    channel_names: tuple[str, ...],
+    deliveries: dict[str, Delivery | None] | None,
+) -> None:
+    """``post --dry-run``: per channel, the sections and items it would get and what its filter leaves out."""
+    from bot.posting.messages import section_display_title
+    from bot.posting.poster import preview_post
+
+    names = channel_names or tuple(c.name for c in ctx.config.channels)
+    if not names:
+        raise CommandError("no channels configured: add one under channels: in the config")
+    for name in names:
+        channel = ctx.config.channel(name).to_channel()
+        delivery = deliveries.get(name) if deliveries is not None else None
+        preview = preview_post(issue, channel, delivery)
+        where = f"#{issue.number} → {channel.name} ({channel.platform.value})"
+        left_out = preview.filtered.describe()
+        if not preview.messages:
+            out.print(f"{where}: nothing to post, the filter left out all {left_out}", markup=False)
+            continue
+        kept = preview.filtered.issue
+        counts = f"{plural(len(kept.sections), 'section')}, {plural(len(kept.items), 'item')}"
+        pending = preview.messages - preview.already_posted
+        sending = f"would send {pending} of {preview.messages} messages"
+        if preview.already_posted:
+            sending += f" ({preview.already_posted} already posted)"
+        out.print(
+            f"{where}: {counts}; {sending}" + (f"; left out {left_out}" if left_out else ""), markup=False
+        )
+        for section in kept.sections:
+            out.print(f"  {section_display_title(section)}", markup=False)
+            for item in section.items:
+                out.print(f"    {item.position + 1}. {item.title}", markup=False)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def describe_report(report: PostReport) -> str:
     where = f"#{report.issue_number} → {report.channel.name}"
     if report.errors:
         return f"{where}: {report.errors[0]}"
+    if report.total == 0:
+        return f"{where}: nothing to post, the channel's filter left out all {report.filtered}"
     if report.sent == 0 and report.recovered == 0:
         return f"{where}: already posted ({report.already_posted} messages), nothing sent"
     resumed = f", {report.already_posted} were already posted" if report.already_posted else ""
     recovered = f", {report.recovered} found already delivered" if report.recovered else ""
-    return f"{where}: sent {report.sent} messages{resumed}{recovered}"
+    filtered = f"; the channel's filter left out {report.filtered}" if report.filtered else ""
+    return f"{where}: sent {report.sent} messages{resumed}{recovered}{filtered}"
 
 
 @click.command()

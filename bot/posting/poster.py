@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, MessageKind, PostedMessage
 from bot.ports import ChatPlatform, Clock, PlatformError, UnitOfWorkFactory
+from bot.posting.filters import FilterResult, apply_filter
 from bot.posting.messages import OutgoingMessage, header_message, item_message, section_message
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,25 @@ def plan_post(issue: Issue) -> list[PlannedMessage]:
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class PostPreview:
+    """What posting an issue to a channel would do (``digestbot post --dry-run``)."""
+
+    channel: Channel
+    filtered: FilterResult
+    messages: int  # header + sections + items after the filter; 0 when nothing is left
+    already_posted: int  # of those, journaled as posted by an earlier run
+
+
+def preview_post(issue: Issue, channel: Channel, delivery: Delivery | None) -> PostPreview:
+    filtered = apply_filter(issue, channel.filter)
+    if filtered.empty:
+        return PostPreview(channel, filtered, 0, 0)
+    plan = plan_post(filtered.issue)
+    posted = sum(1 for p in plan if delivery is not None and delivery.posted(p.step) is not None)
+    return PostPreview(channel, filtered, len(plan), posted)
+
+
 def delivery_key(issue_number: int, channel: Channel, step: DeliveryStep) -> str:
     return f"digestbot:{issue_number}:{channel.platform.value}:{channel.id}:{step.key}"
 
@@ -65,6 +85,7 @@ class PostReport:
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
     permanent: bool = False  # the error will not go away by retrying (channel, token or permission)
+    filtered: str = ""  # what the channel's filter left out, in words ("" when nothing)
 
     @property
     def complete(self) -> bool:
@@ -110,8 +131,20 @@ class Poster:
             delivery = await uow.deliveries.begin(issue_number, channel, now=self._clock.now())
             await uow.commit()
 
-        plan = plan_post(issue)
-        report = PostReport(channel=channel, issue_number=issue_number, total=len(plan))
+        filtered = apply_filter(issue, channel.filter)
+        if filtered.empty:
+            log.info(
+                "#%s → %s: nothing to post, the channel's filter left out all %s",
+                issue_number,
+                channel.name,
+                filtered.describe(),
+            )
+            await self._finish(delivery, DeliveryState.COMPLETE, None)
+            return PostReport(channel=channel, issue_number=issue_number, filtered=filtered.describe())
+        plan = plan_post(filtered.issue)
+        report = PostReport(
+            channel=channel, issue_number=issue_number, total=len(plan), filtered=filtered.describe()
+        )
         landed: dict[str, PostedMessage] = {}
         try:
             for done, planned in enumerate(plan, start=1):

@@ -3,7 +3,10 @@ issue to text and forum channels, exactly once through lost responses, 429 storm
 
 from __future__ import annotations
 
-from bot.model import DeliveryState
+from dataclasses import replace
+
+from bot.model import ChannelFilter, DeliveryState
+from bot.posting.poster import post_to_channels
 from tests.discord.conftest import SECTION_SIZES, DiscordWorld, everything_in, refs
 from tests.emulators.discord_emulator import CHANNEL_FORUM, CHANNEL_PUBLIC_THREAD
 
@@ -152,3 +155,19 @@ async def test_a_server_error_is_retried(discord_world: DiscordWorld):
     report = await world.post()
     assert report.complete, report.errors
     assert len(everything_in(world.emu, world.text)) == 26
+
+
+async def test_a_filtered_channel_gets_only_its_part_without_sponsored_items(discord_world: DiscordWorld):
+    world = discord_world
+    await world.ingest_example()
+    rules = ChannelFilter(exclude_sections=("Mobile*", "Papers*", "Libraries*"), sponsored=False)
+    [report] = await post_to_channels(world.app.poster, 195, [replace(world.channel(), filter=rules)])
+    assert report.complete
+    header, section = world.top_level()
+    assert "Top stories" in header["embeds"][0]["description"]
+    assert "Mobile & Edge" not in header["embeds"][0]["description"]
+    assert "— 6 items" in section["content"]
+    items = world.thread_items(section["id"])
+    assert len(items) == 6
+    assert not any("iMerit" in item["content"] for item in items)  # the sponsored item
+    assert "Lyra" in items[0]["content"]

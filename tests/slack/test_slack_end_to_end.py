@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
-from bot.model import SuggestionStatus
+from bot.model import ChannelFilter, SuggestionStatus
+from bot.posting.poster import post_to_channels
 from tests.emulators.slack_emulator import validate_blocks
 from tests.slack.conftest import ADMIN, SlackWorld, eventually, reply_to
 
@@ -217,3 +219,34 @@ async def test_votes_given_while_the_bot_was_down_are_recovered_once(slack_world
     scores = {t.split(",")[0]: s.score for t, s in (await slack_world.scores()).items()}
     assert scores["Google Open-Sources Lyra"] == 1
     assert scores["Weight Banding"] == 2
+
+
+async def test_a_filtered_channel_gets_only_its_part_and_its_votes_count_on_the_same_items(
+    slack_world: SlackWorld,
+):
+    emu, channel_id = slack_world.emu, slack_world.channel_id
+    await slack_world.ingest_example()
+    papers_only = replace(
+        slack_world.channel,
+        filter=ChannelFilter(include_sections=("papers*",), exclude_keywords=("GPU",), sponsored=False),
+    )
+    [report] = await post_to_channels(slack_world.app.poster, 195, [papers_only])
+    assert report.complete
+    assert report.sent == 1 + 1 + 2
+    header, section = emu.messages(channel_id)
+    assert "Papers &amp; Publications" in str(header.blocks)
+    assert "Top stories" not in str(header.blocks)
+    items = emu.replies(channel_id, section.ts)
+    assert [validate_blocks(i.blocks) for i in items] == [[], []]
+    assert "1." in items[0].text
+    assert "Regularizing Generative Adversarial Networks" in items[0].text
+    assert "2." in items[1].text
+    assert "Going deeper with Image Transformers" in items[1].text
+
+    await emu.add_reaction(channel_id, items[1].ts, emu.default_user_id, "fire")
+
+    async def counted() -> bool:
+        scores = await slack_world.scores()
+        return scores["Going deeper with Image Transformers"].score == 2
+
+    await eventually(counted)
