@@ -112,6 +112,23 @@ async def post_claimed(
     return list(await asyncio.gather(*(one(channel) for channel in channels)))
 
 
+async def correct_posted(app: Application, numbers: Sequence[int]) -> list[PostReport]:
+    """The configured channels that were sent these issues get their corrected versions, edited in place."""
+    async with app.uow_factory() as uow:
+        deliveries = await uow.deliveries.all()
+    reports: list[PostReport] = []
+    for number in dict.fromkeys(numbers):
+        posted_to = {
+            (d.channel.platform, d.channel.id)
+            for d in deliveries
+            if d.issue_number == number and d.state is DeliveryState.COMPLETE
+        }
+        channels = [c for c in app.channels() if (c.platform, c.id) in posted_to]
+        if channels:
+            reports += await post_claimed(app, number, channels)
+    return reports
+
+
 def _time(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 

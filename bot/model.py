@@ -34,6 +34,11 @@ def item_key(title: str, url: str | None) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
+def title_identity(title: str) -> str:
+    """A title as compared for identity: case, punctuation and spacing aside."""
+    return _normalise_for_key(title)
+
+
 @dataclass(slots=True)
 class Item:
     title: str
@@ -156,6 +161,11 @@ class DeliveredMessage:
     step: DeliveryStep
     posted: PostedMessage | None = None
     attempts: int = 0
+    # What the message shows (see bot.posting.messages.fingerprint); None on rows journaled before
+    # corrections existed, which are taken to show the issue as stored.
+    fingerprint: str | None = None
+    # An edit to this fingerprint was sent but not confirmed: the next post sends it again.
+    edit_pending: str | None = None
 
 
 class DeliveryState(enum.StrEnum):
@@ -175,6 +185,7 @@ class Delivery:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     error: str | None = None
+    edited_at: datetime | None = None  # when a corrected version of the issue was last applied
 
     def posted(self, step: DeliveryStep) -> PostedMessage | None:
         entry = self.messages.get(step.key)

@@ -69,6 +69,12 @@ class ChatPlatform(Protocol):
 
     async def read_reactions(self, channel: Channel, message_id: str) -> Sequence[Reaction]: ...
 
+    async def edit(
+        self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
+    ) -> None:
+        """Replace what a posted message shows (a corrected issue); the same content twice is harmless."""
+        ...
+
 
 # ---------------------------------------------------------------------------------------------- storage
 
@@ -128,8 +134,25 @@ class DeliveryRepository(Protocol):
         """Journal that ``step`` is about to be sent (before the platform call)."""
         ...
 
-    async def record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
-        """Journal where ``step`` landed (after the platform accepted it)."""
+    async def record_posted(
+        self,
+        delivery: Delivery,
+        step: DeliveryStep,
+        posted: PostedMessage,
+        *,
+        fingerprint: str | None = None,
+    ) -> None:
+        """Journal where ``step`` landed (after the platform accepted it) and what it shows."""
+        ...
+
+    async def record_edit(
+        self, delivery: Delivery, step: DeliveryStep, fingerprint: str, *, confirmed: bool
+    ) -> None:
+        """Journal an edit of a posted step: before it is sent, then once the platform accepted it."""
+        ...
+
+    async def mark_edited(self, delivery: Delivery, *, at: datetime) -> None:
+        """Record when a corrected version of the issue was applied to this delivery."""
         ...
 
     async def finish(

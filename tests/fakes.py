@@ -46,6 +46,9 @@ class FakePlatform:
     permanent_failure_at: int | None = None
     crash_at: int | None = None  # raise KeyboardInterrupt-like BaseException to simulate a killed process
     calls: int = 0
+    # Edits, in order: (message id, what it shows now). ``shown`` is what each message shows at the end.
+    edits: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+    crash_after_accept: int | None = None  # the call lands, then the process dies before it is journaled
 
     async def send(
         self, channel: Channel, message: OutgoingMessage, *, thread: PostedMessage | None, delivery_key: str
@@ -61,6 +64,8 @@ class FakePlatform:
         is_section = type(message).__name__ == "SectionMessage"
         posted = PostedMessage(message_id, thread_id=message_id if is_section else None)
         self.sent.append(SentMessage(channel, message, thread, delivery_key, posted))
+        if self.crash_after_accept == self.calls:
+            raise ProcessKilled
         if self.calls in self.fail_after_accept:
             raise PlatformError("connection reset after the platform accepted the message")
         return posted
@@ -75,6 +80,25 @@ class FakePlatform:
 
     async def read_reactions(self, channel: Channel, message_id: str) -> Sequence[Reaction]:
         return self.reactions.get(message_id, [])
+
+    async def edit(
+        self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
+    ) -> None:
+        self.calls += 1
+        if self.crash_at == self.calls:
+            raise ProcessKilled
+        if self.calls in self.fail_before_accept:
+            raise PlatformError("temporary failure before accept")
+        assert any(s.posted.message_id == posted.message_id for s in self.sent), "edit of an unsent message"
+        self.edits.append((posted.message_id, message))
+        if self.crash_after_accept == self.calls:
+            raise ProcessKilled
+
+    def shown(self) -> dict[str, OutgoingMessage]:
+        """What each message shows now: as sent, then as last edited."""
+        shows = {s.posted.message_id: s.message for s in self.sent}
+        shows.update(dict(self.edits))
+        return shows
 
     def keys(self) -> list[str]:
         return [s.delivery_key for s in self.sent]

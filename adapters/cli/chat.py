@@ -7,14 +7,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from adapters.cli.common import CommandError, err, out, stored_issue, with_app
+from adapters.cli.common import (
+    CommandError,
+    describe_report,
+    err,
+    out,
+    plural,
+    stored_issue,
+    with_app,
+)
 from adapters.cli.content import ingest_issues, parse_issue_file
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
     from adapters.cli.common import Context
     from bot.model import Delivery, Issue
-    from bot.posting.poster import PostReport
+    from bot.posting.messages import OutgoingMessage
 
 
 @click.command()
@@ -106,8 +114,9 @@ def show_previews(
     deliveries: dict[str, Delivery | None] | None,
 ) -> None:
     """``post --dry-run``: per channel, the sections and items it would get and what its filter leaves out."""
+    from bot.model import DeliveryStep, MessageKind
     from bot.posting.messages import section_display_title
-    from bot.posting.poster import preview_post
+    from bot.posting.poster import plan_post, preview_post
 
     names = channel_names or tuple(c.name for c in ctx.config.channels)
     if not names:
@@ -130,28 +139,36 @@ def show_previews(
         out.print(
             f"{where}: {counts}; {sending}" + (f"; left out {left_out}" if left_out else ""), markup=False
         )
+        if preview.edits:
+            removed = sum(1 for e in preview.edits if e.removed)
+            out.print(
+                f"  would edit {plural(len(preview.edits), 'message')} in place"
+                + (f", {removed} of them items no longer in the issue" if removed else ""),
+                markup=False,
+            )
+            for edit in preview.edits:
+                out.print(f"    edit {describe_message(edit.message)}", markup=False)
+        pending_steps = {
+            p.step.key for p in plan_post(kept) if delivery is None or delivery.posted(p.step) is None
+        }
         for section in kept.sections:
             out.print(f"  {section_display_title(section)}", markup=False)
             for item in section.items:
-                out.print(f"    {item.position + 1}. {item.title}", markup=False)
+                step = DeliveryStep(MessageKind.ITEM, section.position, item.key)
+                new = " (new)" if delivery is not None and step.key in pending_steps else ""
+                out.print(f"    {item.position + 1}. {item.title}{new}", markup=False)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def describe_message(message: OutgoingMessage) -> str:
+    from bot.posting.messages import HeaderMessage, SectionMessage
 
-
-def describe_report(report: PostReport) -> str:
-    where = f"#{report.issue_number} → {report.channel.name}"
-    if report.errors:
-        return f"{where}: {report.errors[0]}"
-    if report.total == 0:
-        return f"{where}: nothing to post, the channel's filter left out all {report.filtered}"
-    if report.sent == 0 and report.recovered == 0:
-        return f"{where}: already posted ({report.already_posted} messages), nothing sent"
-    resumed = f", {report.already_posted} were already posted" if report.already_posted else ""
-    recovered = f", {report.recovered} found already delivered" if report.recovered else ""
-    filtered = f"; the channel's filter left out {report.filtered}" if report.filtered else ""
-    return f"{where}: sent {report.sent} messages{resumed}{recovered}{filtered}"
+    if isinstance(message, HeaderMessage):
+        return f"the header: {message.title}"
+    if isinstance(message, SectionMessage):
+        return f"section {message.title} ({plural(message.item_count, 'item')})"
+    if message.removed:
+        return f'an item no longer in the issue → "removed" (key {message.key})'
+    return f"item {message.number}. {message.title}"
 
 
 @click.command()

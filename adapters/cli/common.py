@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from adapters.bootstrap import Application
     from bot.config import Config
     from bot.model import Issue
+    from bot.posting.poster import PostReport
 
 T = TypeVar("T")
 log = logging.getLogger("digestbot")
@@ -161,3 +162,25 @@ def with_app(function: Callable[..., Awaitable[T]]) -> Callable[..., T]:
         return run_async(body())
 
     return handles_errors(wrapper)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def describe_report(report: PostReport) -> str:
+    where = f"#{report.issue_number} → {report.channel.name}"
+    if report.errors:
+        return f"{where}: {report.errors[0]}"
+    if report.total == 0:
+        return f"{where}: nothing to post, the channel's filter left out all {report.filtered}"
+    if report.edited:
+        added = f", {report.sent} added" if report.sent else ""
+        removed = f" ({report.removed} marked removed)" if report.removed else ""
+        return f"{where}: corrected in place: {report.edited} messages edited{removed}{added}"
+    if report.sent == 0 and report.recovered == 0:
+        return f"{where}: already posted ({report.already_posted} messages), nothing sent"
+    resumed = f", {report.already_posted} were already posted" if report.already_posted else ""
+    recovered = f", {report.recovered} found already delivered" if report.recovered else ""
+    filtered = f"; the channel's filter left out {report.filtered}" if report.filtered else ""
+    return f"{where}: sent {report.sent} messages{resumed}{recovered}{filtered}"

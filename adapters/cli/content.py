@@ -10,6 +10,7 @@ import click
 
 from adapters.cli.common import (
     CommandError,
+    describe_report,
     echo_json,
     err,
     handles_errors,
@@ -151,14 +152,24 @@ async def ingest_issues(app: Application, issues: list[Issue], number: int | Non
 @click.option("--number", type=click.IntRange(min=1), help="Issue number, when the file does not say it.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Skip format detection.")
 @click.option("--yes", is_flag=True, help="Store it even if many of its links were not read as items.")
+@click.option("--no-edit", is_flag=True, help="Do not edit the channels it was posted to (post N does).")
 @click.pass_obj
-def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: bool) -> None:
+def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: bool, no_edit: bool) -> None:
     """Parse an issue file and store it (again: updated in place, votes kept). An issue with no items is
-    refused; one with many links not read as items needs --yes (see digestbot parse --explain FILE)."""
+    refused; one with many links not read as items needs --yes (see digestbot parse --explain FILE).
+
+    A corrected version of an issue already posted is applied where it was posted: changed items are
+    edited, new ones added to their section's thread, removed ones edited to a "removed" line."""
 
     @with_app
     async def body(app: Application) -> None:
-        await ingest_issues(app, parse_issue_file(file, fmt, confirmed=yes), number, file)
+        numbers = await ingest_issues(app, parse_issue_file(file, fmt, confirmed=yes), number, file)
+        if no_edit:
+            return
+        from adapters.scheduling import correct_posted
+
+        for report in await correct_posted(app, numbers):
+            err.print(describe_report(report), markup=False)
 
     body(ctx)
 

@@ -60,6 +60,20 @@ class ConsolePlatform:
         self._show_item(item_id, message)
         return PostedMessage(message_id=item_id)
 
+    async def edit(
+        self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
+    ) -> None:
+        """A terminal cannot change what it printed: the corrected message is shown again, marked."""
+        self.console.print(f"[yellow]✎ edited {escape(posted.message_id)}:[/]")
+        if isinstance(message, HeaderMessage):
+            self._show_header(channel, message)
+        elif isinstance(message, SectionMessage):
+            self.console.print(f"[bold]🧵 {escape(message.title)}[/] [dim]({message.item_count} items)[/]")
+        elif message.removed:
+            self.console.print("[dim]Removed from this issue.[/]")
+        else:
+            self._show_item(f"/{posted.message_id.split('/', 1)[-1]}", message)
+
     async def find_sent(
         self, channel: Channel, delivery_key: str, *, thread: PostedMessage | None
     ) -> PostedMessage | None:

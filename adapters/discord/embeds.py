@@ -70,6 +70,8 @@ def render(message: OutgoingMessage, ref: str) -> RenderedMessage:
         return render_header(message, ref)
     if isinstance(message, SectionMessage):
         return render_section(message, ref)
+    if message.removed:
+        return RenderedMessage(content=f"*Removed from this issue.*\n-# #{message.issue_number} · ref {ref}")
     return render_item(message, ref)
 
 
@@ -126,6 +128,9 @@ def render_header(message: HeaderMessage, ref: str) -> RenderedMessage:
     embed.set_footer(
         text=f"#{message.issue_number} · react to an item in a section's thread to vote · ref {ref}"
     )
+    if message.edited_at is not None:
+        embed.timestamp = message.edited_at  # shown in each reader's time zone
+        embed.set_footer(text=f"{embed.footer.text} · edited")
     content = f"📰 **{fit_escaped(message.title, CONTENT_TITLE_LIMIT)}**"
     return RenderedMessage(content=content, embeds=[embed])
 

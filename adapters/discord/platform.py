@@ -151,6 +151,22 @@ class DiscordPlatform:
             return PostedMessage(message_id=message_id, thread_id=message_id)
         return PostedMessage(message_id=message_id)
 
+    async def edit(
+        self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
+    ) -> None:
+        await self.ensure_login()
+        rendered = render(message, delivery_ref(delivery_key))
+        where = await self._where(channel, posted.message_id)
+        with handle_message_parameters(
+            content=rendered.content,
+            embeds=rendered.embeds,
+            allowed_mentions=discord.AllowedMentions.none(),
+        ) as params:
+            await self._call(
+                self.client.http.edit_message(where, int(posted.message_id), params=params),
+                f"editing a message in {where}",
+            )
+
     async def _send_message(self, channel_id: int, rendered: RenderedMessage, nonce: str) -> Any:
         with handle_message_parameters(
             content=rendered.content,

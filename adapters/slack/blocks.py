@@ -8,6 +8,7 @@ over several section blocks so that nothing is lost.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.community.suggestions import TriageCard
@@ -48,7 +49,18 @@ def render(message: OutgoingMessage) -> tuple[str, list[Block]]:
         return render_header(message)
     if isinstance(message, SectionMessage):
         return render_section(message)
+    if message.removed:
+        return REMOVED_TEXT, [mrkdwn_section(f"_{REMOVED_TEXT}_")]
     return render_item(message)
+
+
+REMOVED_TEXT = "Removed from this issue."
+
+
+def edited_note(edited_at: datetime) -> str:
+    """ "edited" with the time, shown in each reader's own time zone (Slack's date formatting)."""
+    fallback = f"{edited_at:%Y-%m-%d %H:%M} UTC"
+    return f" · edited <!date^{int(edited_at.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def render_header(message: HeaderMessage) -> tuple[str, list[Block]]:
@@ -65,7 +77,13 @@ def render_header(message: HeaderMessage) -> tuple[str, list[Block]]:
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": escape(truncate_at_sentence(summary, MAX_CONTEXT_TEXT))}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": escape(truncate_at_sentence(summary, MAX_CONTEXT_TEXT - 120))
+                    + (edited_note(message.edited_at) if message.edited_at else ""),
+                }
+            ],
         }
     )
     blocks.append({"type": "divider"})

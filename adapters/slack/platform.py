@@ -115,6 +115,20 @@ class SlackPlatform:
         opens_thread = thread is None and type(message).__name__ == "SectionMessage"
         return PostedMessage(message_id=ts, thread_id=ts if opens_thread else None)
 
+    async def edit(
+        self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
+    ) -> None:
+        text, blocks = render(message)
+        await self.pacer.bucket(channel.id).acquire()
+        await self._call(
+            self.client.chat_update,
+            channel=channel.id,
+            ts=posted.message_id,
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": delivery_key}},
+        )
+
     async def find_sent(
         self, channel: Channel, delivery_key: str, *, thread: PostedMessage | None
     ) -> PostedMessage | None:

@@ -5,7 +5,9 @@ Adapters turn these into Block Kit, embeds or terminal text, each within its own
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.model import Issue, Item, Section
 
@@ -19,6 +21,7 @@ class HeaderMessage:
     section_titles: tuple[str, ...]
     item_count: int
     source: str | None = None
+    edited_at: datetime | None = None  # shown as "edited" once a corrected version was applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,9 @@ class ItemMessage:
     blurb: str
     sponsored: bool
     key: str
+    # The item is no longer in the corrected issue: its message stays (and its votes with it) but shows
+    # only that it was removed.
+    removed: bool = False
 
 
 OutgoingMessage = HeaderMessage | SectionMessage | ItemMessage
@@ -50,7 +56,27 @@ def section_display_title(section: Section) -> str:
     return section.title or LEAD_SECTION_TITLE
 
 
-def header_message(issue: Issue) -> HeaderMessage:
+def fingerprint(message: OutgoingMessage) -> str:
+    """What a message shows, in 16 hex digits: when it changes, the posted message needs an edit."""
+    return hashlib.sha256(repr(message).encode("utf-8")).hexdigest()[:16]
+
+
+def removed_item_message(issue_number: int, key: str) -> ItemMessage:
+    """The short line a removed item's message is edited to: the message (and the reactions on it) stay."""
+    return ItemMessage(
+        issue_number=issue_number,
+        section_title="",
+        number=0,
+        title="",
+        url=None,
+        blurb="",
+        sponsored=False,
+        key=key,
+        removed=True,
+    )
+
+
+def header_message(issue: Issue, *, edited_at: datetime | None = None) -> HeaderMessage:
     assert issue.number is not None
     return HeaderMessage(
         issue_number=issue.number,
@@ -60,6 +86,7 @@ def header_message(issue: Issue) -> HeaderMessage:
         section_titles=tuple(section_display_title(s) for s in issue.sections),
         item_count=len(issue.items),
         source=issue.source,
+        edited_at=edited_at,
     )
 
 

@@ -12,11 +12,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, MessageKind, PostedMessage
 from bot.ports import ChatPlatform, Clock, PlatformError, UnitOfWorkFactory
+from bot.posting.corrections import Correction, header_correction, plan_corrections, unsent
 from bot.posting.filters import FilterResult, apply_filter
-from bot.posting.messages import OutgoingMessage, header_message, item_message, section_message
+from bot.posting.messages import (
+    OutgoingMessage,
+    fingerprint,
+    header_message,
+    item_message,
+    section_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +42,10 @@ class PlannedMessage:
     parent: DeliveryStep | None  # the section step whose thread an item goes into
 
 
-def plan_post(issue: Issue) -> list[PlannedMessage]:
+def plan_post(issue: Issue, *, edited_at: datetime | None = None) -> list[PlannedMessage]:
     """The messages of a post, in the order they are sent: header, then each section and its items."""
     header = DeliveryStep(MessageKind.HEADER)
-    plan = [PlannedMessage(header, header_message(issue), None)]
+    plan = [PlannedMessage(header, header_message(issue, edited_at=edited_at), None)]
     for section in issue.sections:
         section_step = DeliveryStep(MessageKind.SECTION, section_position=section.position)
         plan.append(PlannedMessage(section_step, section_message(issue, section), None))
@@ -60,15 +68,24 @@ class PostPreview:
     filtered: FilterResult
     messages: int  # header + sections + items after the filter; 0 when nothing is left
     already_posted: int  # of those, journaled as posted by an earlier run
+    # A channel posted before: what a corrected version would edit (removed items included).
+    edits: tuple[Correction, ...] = ()
 
 
 def preview_post(issue: Issue, channel: Channel, delivery: Delivery | None) -> PostPreview:
     filtered = apply_filter(issue, channel.filter)
     if filtered.empty:
         return PostPreview(channel, filtered, 0, 0)
-    plan = plan_post(filtered.issue)
+    plan = plan_post(filtered.issue, edited_at=delivery.edited_at if delivery else None)
     posted = sum(1 for p in plan if delivery is not None and delivery.posted(p.step) is not None)
-    return PostPreview(channel, filtered, len(plan), posted)
+    edits: list[Correction] = []
+    if delivery is not None and delivery.state is DeliveryState.COMPLETE:
+        edits = plan_corrections(delivery, plan)
+        header = header_correction(delivery, filtered.issue, plan, edited_at=delivery.edited_at)
+        if edits or header or posted < len(plan):
+            header_posted = delivery.posted(plan[0].step) or PostedMessage("")
+            edits.append(Correction(plan[0].step, header_posted, plan[0].message))
+    return PostPreview(channel, filtered, len(plan), posted, tuple(edits))
 
 
 def delivery_key(issue_number: int, channel: Channel, step: DeliveryStep) -> str:
@@ -85,6 +102,8 @@ class PostReport:
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
     permanent: bool = False  # the error will not go away by retrying (channel, token or permission)
+    edited: int = 0  # posted messages edited to show a corrected issue (the header included)
+    removed: int = 0  # of those, items no longer in the issue, edited to a "removed" line
     filtered: str = ""  # what the channel's filter left out, in words ("" when nothing)
 
     @property
@@ -141,7 +160,14 @@ class Poster:
             )
             await self._finish(delivery, DeliveryState.COMPLETE, None)
             return PostReport(channel=channel, issue_number=issue_number, filtered=filtered.describe())
-        plan = plan_post(filtered.issue)
+        plan = plan_post(filtered.issue, edited_at=delivery.edited_at)
+        corrections: list[Correction] = []
+        if delivery.state is DeliveryState.COMPLETE:  # posted before: apply what changed since
+            corrections = plan_corrections(delivery, plan)
+            header = header_correction(delivery, filtered.issue, plan, edited_at=delivery.edited_at)
+            if corrections or header or unsent(delivery, plan):
+                await self._mark_edited(delivery)
+                plan = plan_post(filtered.issue, edited_at=delivery.edited_at)
         report = PostReport(
             channel=channel, issue_number=issue_number, total=len(plan), filtered=filtered.describe()
         )
@@ -151,6 +177,11 @@ class Poster:
                 await self._deliver(delivery, planned, landed, report)
                 if progress is not None:
                     progress(channel, done, len(plan))
+            header = header_correction(delivery, filtered.issue, plan, edited_at=delivery.edited_at)
+            for correction in [*corrections, *([header] if header else [])]:
+                await self._edit_with_retries(delivery, correction)
+                report.edited += 1
+                report.removed += correction.removed
         except PlatformError as error:
             report.errors.append(str(error))
             report.permanent = error.permanent
@@ -178,13 +209,13 @@ class Poster:
         if journaled is not None and journaled.attempts > 0:
             found = await self._platform.find_sent(channel, key, thread=thread)
             if found is not None:
-                await self._record_posted(delivery, step, found)
+                await self._record_posted(delivery, step, found, fingerprint(planned.message))
                 landed[step.key] = found
                 report.recovered += 1
                 return
 
         posted, recovered = await self._send_with_retries(delivery, planned, thread, key)
-        await self._record_posted(delivery, step, posted)
+        await self._record_posted(delivery, step, posted, fingerprint(planned.message))
         landed[step.key] = posted
         if recovered:
             report.recovered += 1
@@ -218,9 +249,42 @@ class Poster:
             await uow.deliveries.record_attempt(delivery, step)
             await uow.commit()
 
-    async def _record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
+    async def _record_posted(
+        self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage, shows: str
+    ) -> None:
         async with self._uow_factory() as uow:
-            await uow.deliveries.record_posted(delivery, step, posted)
+            await uow.deliveries.record_posted(delivery, step, posted, fingerprint=shows)
+            await uow.commit()
+
+    async def _edit_with_retries(self, delivery: Delivery, correction: Correction) -> None:
+        """Edit one posted message, journaled before and after the call; a transient failure is retried
+        (an edit sent twice shows the same thing)."""
+        shows, delays = fingerprint(correction.message), self._retry.delays()
+        async with self._uow_factory() as uow:
+            await uow.deliveries.record_edit(delivery, correction.step, shows, confirmed=False)
+            await uow.commit()
+        while True:
+            try:
+                await self._platform.edit(
+                    delivery.channel,
+                    correction.posted,
+                    correction.message,
+                    delivery_key=delivery_key(delivery.issue_number, delivery.channel, correction.step),
+                )
+                break
+            except PlatformError as error:
+                delay = next(delays, None)
+                if error.permanent or delay is None:
+                    raise
+                log.info("retrying the edit of %s in %.1fs: %s", correction.step.key, delay, error)
+                await self._clock.sleep(delay)
+        async with self._uow_factory() as uow:
+            await uow.deliveries.record_edit(delivery, correction.step, shows, confirmed=True)
+            await uow.commit()
+
+    async def _mark_edited(self, delivery: Delivery) -> None:
+        async with self._uow_factory() as uow:
+            await uow.deliveries.mark_edited(delivery, at=self._clock.now())
             await uow.commit()
 
     async def _finish(self, delivery: Delivery, state: DeliveryState, error: str | None) -> None:

@@ -25,9 +25,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.model import Channel
+from bot.model import Channel, DeliveryState
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.posting.poster import Poster, PostReport
+from bot.posting.poster import Poster, PostingError, PostReport
 from bot.scheduling.claims import ClaimedElsewhere, Claims, LostClaim
 from bot.scheduling.ports import RunState, ScheduledRun
 from bot.scheduling.schedule import AnySchedule, next_run, previous_run
@@ -138,12 +138,43 @@ class Scheduler:
             now = self.clock.now()
             if self._refreshed_at is not None and (now - self._refreshed_at).total_seconds() < max_age:
                 return
+            refreshed: list[int] = []
             for source in self.sources:
                 try:
-                    await source.refresh(self.uow_factory, self.clock)
+                    refreshed += await source.refresh(self.uow_factory, self.clock)
                 except Exception as error:  # the post goes on with what is stored
                     log.warning("%s: could not check for new issues: %s", source.key, error)
             self._refreshed_at = self.clock.now()
+        if refreshed:
+            await self.correct_posted(refreshed)
+
+    async def correct_posted(self, numbers: Sequence[int]) -> None:
+        """Issues a source updated after they were posted: their channels' messages are edited in place
+        (each under its delivery claim; a channel busy elsewhere gets the correction from that poster)."""
+        async with self.uow_factory() as uow:
+            deliveries = await uow.deliveries.all()
+        for delivery in deliveries:
+            scheduled = self._by_key.get((delivery.channel.platform, delivery.channel.id))
+            if delivery.issue_number not in numbers or scheduled is None:
+                continue
+            if delivery.state is not DeliveryState.COMPLETE:
+                continue
+            channel = scheduled.channel
+            try:
+                report = await self.claims.post(self.poster_for(channel), delivery.issue_number, channel)
+            except ClaimedElsewhere:
+                continue
+            except PostingError as error:
+                log.warning("%s: correcting #%s failed: %s", channel.name, delivery.issue_number, error)
+                continue
+            if report.edited or report.sent:
+                log.info(
+                    "%s: #%s corrected in place: %s edited, %s added",
+                    channel.name,
+                    delivery.issue_number,
+                    report.edited,
+                    report.sent,
+                )
 
     async def tick(self) -> list[RunOutcome]:
         """Plan, claim and execute what is due now; returns when the claimed runs are done."""

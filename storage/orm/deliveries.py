@@ -24,6 +24,7 @@ class DeliveryRow(Base):
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None]
 
     messages: Mapped[list[DeliveredMessageRow]] = relationship(
         viewonly=True, order_by=lambda: [DeliveredMessageRow.id], lazy="raise"
@@ -51,3 +52,5 @@ class DeliveredMessageRow(Base):
     message_id: Mapped[str | None]
     thread_id: Mapped[str | None]
     attempts: Mapped[int]
+    fingerprint: Mapped[str | None]
+    edit_pending: Mapped[str | None]

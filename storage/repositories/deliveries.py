@@ -42,12 +42,15 @@ def _delivery_from_row(row: DeliveryRow, issue_number: int) -> Delivery:
                 step=_step(message),
                 posted=PostedMessage(message.message_id, message.thread_id) if message.message_id else None,
                 attempts=message.attempts,
+                fingerprint=message.fingerprint,
+                edit_pending=message.edit_pending,
             )
             for message in row.messages
         },
         started_at=row.started_at,
         completed_at=row.completed_at,
         error=row.error,
+        edited_at=row.edited_at,
     )
 
 
@@ -55,7 +58,7 @@ def _delivery_from_row(row: DeliveryRow, issue_number: int) -> Delivery:
 # SQL (valid on SQLite and PostgreSQL alike), each finding its delivery row by itself.
 _JOURNAL_INSERT = (
     "INSERT INTO delivered_messages (delivery_id, platform, channel_id, step_key, kind, section_position, "
-    "item_key, attempts, message_id, thread_id) "
+    "item_key, attempts, message_id, thread_id, fingerprint) "
     "SELECT deliveries.id, deliveries.platform, deliveries.channel_id, :step_key, :kind, "
     "CAST(:section_position AS INTEGER), :item_key, 1, {posted} "
     "FROM deliveries JOIN issues ON issues.id = deliveries.issue_id "
@@ -64,12 +67,13 @@ _JOURNAL_INSERT = (
     "ON CONFLICT (delivery_id, step_key) DO UPDATE SET {update} RETURNING delivered_messages.id"
 )
 _RECORD_ATTEMPT = text(
-    _JOURNAL_INSERT.format(posted="NULL, NULL", update="attempts = delivered_messages.attempts + 1")
+    _JOURNAL_INSERT.format(posted="NULL, NULL, NULL", update="attempts = delivered_messages.attempts + 1")
 )
 _RECORD_POSTED = text(
     _JOURNAL_INSERT.format(
-        posted=":message_id, :thread_id",
-        update="message_id = excluded.message_id, thread_id = excluded.thread_id",
+        posted=":message_id, :thread_id, :fingerprint",
+        update="message_id = excluded.message_id, thread_id = excluded.thread_id, "
+        "fingerprint = excluded.fingerprint",
     )
 )
 
@@ -165,13 +169,54 @@ class SqlDeliveryRepository(_Repository):
         entry = delivery.messages.setdefault(step.key, DeliveredMessage(step))
         entry.attempts += 1
 
-    async def record_posted(self, delivery: Delivery, step: DeliveryStep, posted: PostedMessage) -> None:
-        """Journal where ``step`` landed. A step never attempted is journalled with one attempt."""
+    async def record_posted(
+        self,
+        delivery: Delivery,
+        step: DeliveryStep,
+        posted: PostedMessage,
+        *,
+        fingerprint: str | None = None,
+    ) -> None:
+        """Journal where ``step`` landed (and what it shows). A step never attempted is journalled with
+        one attempt."""
         await self._journal(
-            _RECORD_POSTED, delivery, step, message_id=posted.message_id, thread_id=posted.thread_id
+            _RECORD_POSTED,
+            delivery,
+            step,
+            message_id=posted.message_id,
+            thread_id=posted.thread_id,
+            fingerprint=fingerprint,
         )
         entry = delivery.messages.setdefault(step.key, DeliveredMessage(step, attempts=1))
         entry.posted = posted
+        entry.fingerprint = fingerprint
+
+    async def record_edit(
+        self, delivery: Delivery, step: DeliveryStep, fingerprint: str, *, confirmed: bool
+    ) -> None:
+        """Journal an edit of a posted step: about to be sent (``confirmed=False``), or accepted."""
+        delivery_id = await self._delivery_id(delivery)
+        values = (
+            {"fingerprint": fingerprint, "edit_pending": None} if confirmed else {"edit_pending": fingerprint}
+        )
+        await self._session.execute(
+            update(DeliveredMessageRow)
+            .where(DeliveredMessageRow.delivery_id == delivery_id, DeliveredMessageRow.step_key == step.key)
+            .values(**values)
+        )
+        entry = delivery.messages[step.key]
+        if confirmed:
+            entry.fingerprint, entry.edit_pending = fingerprint, None
+        else:
+            entry.edit_pending = fingerprint
+
+    async def mark_edited(self, delivery: Delivery, *, at: datetime) -> None:
+        """The delivery now shows a corrected version of its issue, as of ``at``."""
+        delivery_id = await self._delivery_id(delivery)
+        await self._session.execute(
+            update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(edited_at=at)
+        )
+        delivery.edited_at = at
 
     async def finish(
         self, delivery: Delivery, state: DeliveryState, *, now: datetime, error: str | None = None

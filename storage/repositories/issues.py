@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.model import Issue, Item, Section
+from bot.model import Issue, Item, Section, title_identity
 from bot.ports import IssueSummary, SavedIssue
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
 from storage.repositories.base import _canonical, _Repository
@@ -73,7 +73,8 @@ class SqlIssueRepository(_Repository):
 
         Sections are matched by position (their title updated, new ones added, surplus ones deleted).
         Items are matched by key across the whole issue: a kept item keeps its row, and so its votes, while
-        its title, link, blurb, position and section follow the new version; items whose key is gone are
+        its title, link, blurb, position and section follow the new version; an item whose link changed
+        but whose title did not is the same item (it takes the old key); items whose key is gone are
         deleted with their votes. Section positions and item keys must be unique (``Issue.renumber``).
         """
         number = _check_issue(issue)
@@ -95,6 +96,7 @@ class SqlIssueRepository(_Repository):
             section.position: section
             for section in await session.scalars(select(SectionRow).where(SectionRow.issue_id == row.id))
         }
+        section_positions = {section.id: position for position, section in old_sections.items()}
         section_rows: list[SectionRow] = []
         for section in issue.sections:
             section_row = old_sections.pop(section.position, None)
@@ -109,6 +111,7 @@ class SqlIssueRepository(_Repository):
             item.key: item
             for item in await session.scalars(select(ItemRow).where(ItemRow.issue_id == row.id))
         }
+        _adopt_keys_of_corrected_items(issue, old_items, section_positions)
         kept = added = 0
         for section, section_row in zip(issue.sections, section_rows, strict=True):
             for item in section.items:
@@ -177,3 +180,34 @@ class SqlIssueRepository(_Repository):
         )
         number: int | None = await self._session.scalar(statement)
         return number
+
+
+def _adopt_keys_of_corrected_items(
+    issue: Issue, old_items: dict[str, ItemRow], section_positions: dict[int, int]
+) -> None:
+    """A corrected item keeps its identity (its row, votes and posted message) when its key changed:
+    a new item with an unknown key takes the key of a stored item whose own key is gone from the new
+    version and that has its title (a corrected link), or else its place in the same section (a corrected
+    title). Ambiguous matches are left alone: those items are removed and added."""
+    new_keys = {item.key for item in issue.items}
+    by_title: dict[str, list[ItemRow]] = {}
+    by_place: dict[tuple[int, int], ItemRow] = {}
+    for row in old_items.values():
+        if row.key not in new_keys:
+            by_title.setdefault(title_identity(row.title), []).append(row)
+            if row.section_id in section_positions:
+                by_place[(section_positions[row.section_id], row.position)] = row
+    adopted: set[str] = set()
+    unknown = [(s, i) for s in issue.sections for i in s.items if i.key not in old_items]
+    for _, item in unknown:
+        candidates = [r for r in by_title.get(title_identity(item.title), []) if r.key not in adopted]
+        if len(candidates) == 1:
+            item.key = candidates[0].key
+            adopted.add(item.key)
+    for section, item in unknown:
+        if item.key in old_items:
+            continue
+        placed = by_place.get((section.position, item.position))
+        if placed is not None and placed.key not in adopted and (placed.url is None) == (item.url is None):
+            item.key = placed.key
+            adopted.add(item.key)
