@@ -187,8 +187,9 @@ def _adopt_keys_of_corrected_items(
 ) -> None:
     """A corrected item keeps its identity (its row, votes and posted message) when its key changed:
     a new item with an unknown key takes the key of a stored item whose own key is gone from the new
-    version and that has its title (a corrected link), or else its place in the same section (a corrected
-    title). Ambiguous matches are left alone: those items are removed and added."""
+    version and that has its title (a corrected link), or, for an item without a link (whose key is its
+    title), its place in the same section (a corrected title). A linked item whose link and title both
+    changed is another item, and ambiguous matches are left alone: those are removed and added."""
     new_keys = {item.key for item in issue.items}
     by_title: dict[str, list[ItemRow]] = {}
     by_place: dict[tuple[int, int], ItemRow] = {}
@@ -208,6 +209,6 @@ def _adopt_keys_of_corrected_items(
         if item.key in old_items:
             continue
         placed = by_place.get((section.position, item.position))
-        if placed is not None and placed.key not in adopted and (placed.url is None) == (item.url is None):
+        if placed is not None and placed.key not in adopted and placed.url is None and item.url is None:
             item.key = placed.key
             adopted.add(item.key)

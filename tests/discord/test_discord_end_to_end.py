@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.model import ChannelFilter, DeliveryState
+from bot.ingest import parse_file
+from bot.model import ChannelFilter, DeliveryState, Item
 from bot.posting.poster import post_to_channels
 from tests.discord.conftest import SECTION_SIZES, DiscordWorld, everything_in, refs
 from tests.emulators.discord_emulator import CHANNEL_FORUM, CHANNEL_PUBLIC_THREAD
+from tests.examples import EXAMPLE
 
 
 async def test_example_issue_is_a_header_and_one_thread_per_section(discord_world: DiscordWorld):
@@ -171,3 +173,40 @@ async def test_a_filtered_channel_gets_only_its_part_without_sponsored_items(dis
     assert len(items) == 6
     assert not any("iMerit" in item["content"] for item in items)  # the sponsored item
     assert "Lyra" in items[0]["content"]
+
+
+async def test_a_corrected_issue_is_edited_in_place_in_text_and_forum_channels(discord_world: DiscordWorld):
+    world, emu = discord_world, discord_world.emu
+    await world.ingest_example()
+    for name in ("newsletter", "newsletter-forum"):
+        assert (await world.post(name)).complete
+    weight_thread, weight_id = world.item("Weight Banding")
+    [issue] = parse_file(EXAMPLE)
+    mobile = issue.sections[1]
+    mobile.items = [i for i in mobile.items if not i.title.startswith("Why multi-head")]
+    next(i for i in mobile.items if i.title == "Weight Banding").blurb = "Corrected: the banding explained."
+    mobile.items.append(Item("A late addition", "https://example.com/late", "Added after posting."))
+    issue.renumber()
+    async with world.app.uow_factory() as uow:
+        await uow.issues.save(issue, now=world.app.clock.now())
+        await uow.commit()
+
+    for name in ("newsletter", "newsletter-forum"):
+        report = await world.post(name)
+        assert report.complete
+        # edited: Weight Banding (blurb; number 7 -> 6), the next item (8 -> 7), the removed one, the header
+        assert (report.sent, report.edited, report.removed) == (1, 4, 1), name
+
+    weight = emu.messages[weight_id]
+    assert "Corrected: the banding explained." in weight["embeds"][0]["description"]
+    assert weight["edited_timestamp"] is not None
+    removed = [m for m in emu.messages.values() if m["content"].startswith("*Removed from this issue.*")]
+    assert len(removed) == 2  # one per channel, where the item was
+    assert all(not m["embeds"] for m in removed)
+    late = [m for m in emu.messages.values() if "A late addition" in m["content"]]
+    assert len(late) == 2
+    assert int(late[0]["channel_id"]) in (weight_thread, *emu.threads)
+    header = world.top_level()[0]
+    assert header["embeds"][0]["footer"]["text"].endswith("· edited")
+    again = await world.post()
+    assert (again.sent, again.edited) == (0, 0)

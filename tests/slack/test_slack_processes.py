@@ -124,3 +124,57 @@ async def test_a_post_killed_half_way_resumes_without_duplicates(tmp_path: Path,
         top_level = emu.messages(channel)
         assert len(top_level) == 5
         assert sorted(len(emu.replies(channel, s.ts)) for s in top_level[1:]) == [3, 3, 7, 8]
+
+
+def correct(text: str) -> str:
+    """The example as its editor fixes it after posting: a title, a removed item and a late addition."""
+    corrected = text.replace("Weight Banding", "Weight Banding (corrected)")
+    assert corrected != text
+    start = corrected.index("VidSitu")
+    end = corrected.index("\n\n", corrected.index("\n\n", start) + 2)
+    removed = corrected[:start] + corrected[end + 2 :]
+    assert "VidSitu" not in removed
+    return removed.rstrip("\n") + "\n\nPaper four\n\nA late addition to the papers.\n"
+
+
+@pytest.mark.parametrize("kill_after_edits", [1, 3])
+async def test_a_corrected_issue_is_edited_in_place_through_a_kill(tmp_path: Path, kill_after_edits: int):
+    async with SlackEmulator(post_rate_per_second=None) as emu:
+        channel = emu.add_channel("team-news")
+        env = slack_environment(emu, write_config(tmp_path, emu, channel, free_port(), rate=25))
+        assert (await digestbot(env, "post", str(EXAMPLE), "--channel", "team-news"))[0] == 0
+        before = {m.ts: m.text for m in emu.all_messages(channel)}
+        corrected = tmp_path / "195-corrected.txt"
+        corrected.write_text(correct(EXAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
+
+        def edits() -> int:
+            return sum(m.edits for m in emu.all_messages(channel))
+
+        ingest = await start_digestbot(env, "ingest", str(corrected), stderr=DEVNULL)
+        while edits() < kill_after_edits and ingest.returncode is None:
+            await asyncio.sleep(0.002)
+        ingest.kill()
+        await ingest.wait()
+
+        code, out, err = await digestbot(env, "post", "195", "--dry-run", "--channel", "team-news")
+        assert code == 0, err
+        assert "would edit" in out
+        code, _, err = await digestbot(env, "post", "195", "--channel", "team-news")
+        assert code == 0, err
+        assert "corrected in place" in err or edits() >= 4
+
+        messages = emu.all_messages(channel)
+        keys = delivery_keys(emu, channel)
+        assert len(keys) == len(set(keys)) == 27  # one new item, sent once; nothing deleted
+        assert all(ts in {m.ts for m in messages} for ts in before)
+        texts = [m.text for m in messages]
+        assert any("Weight Banding (corrected)" in t for t in texts)
+        assert not any("VidSitu" in t for t in texts)
+        assert sum("Removed from this issue" in t for t in texts) == 1
+        assert any("Paper four" in t for t in texts)
+        header = emu.messages(channel)[0]
+        assert "edited" in str(header.blocks)
+        assert max(m.edits for m in messages) <= 2  # an edit repeated once after the kill, at most
+        again = await digestbot(env, "post", "195", "--channel", "team-news")
+        assert "nothing sent" in again[2]
+        assert sum(m.edits for m in emu.all_messages(channel)) == edits()

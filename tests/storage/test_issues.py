@@ -72,6 +72,51 @@ async def test_reingestion_updates_in_place_and_keeps_votes_of_kept_items(uow_fa
     assert summary.ingested_at == NOW
 
 
+async def test_a_corrected_link_or_title_keeps_the_item_and_its_votes(uow_factory):
+    first = sample_issue()
+    async with uow_factory() as uow:
+        await uow.issues.save(first, now=NOW)
+        await uow.commit()
+    paper, unlinked = first.sections[1].items
+    await vote(uow_factory, paper.key)
+    await vote(uow_factory, unlinked.key)
+
+    second = sample_issue()
+    # same title, new link; and at the same place a new title, still without a link
+    second.sections[1].items[0] = Item("A paper", "https://arxiv.org/abs/1234.5678v2", "It is clever.")
+    second.sections[1].items[1] = Item("No link here (fixed)", None, "Just words.")
+    second.renumber()
+    assert second.sections[1].items[0].key != paper.key
+    async with uow_factory() as uow:
+        saved = await uow.issues.save(second, now=NOW)
+        await uow.commit()
+    assert (saved.items_kept, saved.items_added, saved.items_removed) == (5, 0, 0)
+    assert [i.key for i in second.sections[1].items] == [paper.key, unlinked.key]
+    async with uow_factory() as uow:
+        stored = await uow.issues.get(195)
+        votes = await uow.votes.for_issue(195)
+    assert stored is not None
+    assert stored.sections[1].items[0].url == "https://arxiv.org/abs/1234.5678v2"
+    assert sorted(v.item_key for v in votes) == sorted([paper.key, unlinked.key])
+
+
+async def test_an_ambiguous_correction_is_a_removal_and_an_addition(uow_factory):
+    first = sample_issue()
+    first.sections[1].items.append(Item("A paper", "https://arxiv.org/abs/9999"))  # two of that title
+    first.renumber()
+    async with uow_factory() as uow:
+        await uow.issues.save(first, now=NOW)
+        await uow.commit()
+    second = copy.deepcopy(first)
+    second.sections[1].items[0] = Item("A paper", "https://arxiv.org/abs/1111")
+    second.sections[1].items[2] = Item("A paper", "https://arxiv.org/abs/2222")
+    second.renumber()
+    async with uow_factory() as uow:
+        saved = await uow.issues.save(second, now=NOW)
+        await uow.commit()
+    assert (saved.items_added, saved.items_removed) == (2, 2)
+
+
 async def test_reingesting_fewer_sections_deletes_the_surplus(uow_factory):
     async with uow_factory() as uow:
         await uow.issues.save(sample_issue(), now=NOW)

@@ -155,6 +155,7 @@ class ApiMethodsMixin:
         if "metadata" in params:
             msg.metadata = fields["metadata"]
         msg.edited_ts = self.next_ts()
+        msg.edits += 1
         return {"channel": msg.channel, "ts": msg.ts, "text": msg.text, "message": self._api_message(msg)}
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -85,6 +85,7 @@ class StoredMessage:
     unfurl_media: bool | None = None
     reply_broadcast: bool = False
     edited_ts: str | None = None
+    edits: int = 0  # how many times chat.update changed it
     subtype: str | None = None
     # reaction name -> user ids in the order they reacted
     reactions: dict[str, list[str]] = field(default_factory=dict)
