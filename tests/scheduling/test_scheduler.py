@@ -184,6 +184,29 @@ async def test_a_folder_source_ingests_new_files_before_the_post(uow_factory, tm
     assert await FolderSource(folder).refresh(uow_factory, clock) == []  # nothing new: nothing parsed
 
 
+async def test_a_posted_issue_corrected_in_its_folder_is_edited_in_place_at_the_next_poll(
+    uow_factory, tmp_path
+):
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "dlw-195.txt").write_bytes(EXAMPLE.read_bytes())
+    clock, platform = FakeClock(), FakePlatform()
+    scheduler = make(uow_factory, clock, platform, sources=[FolderSource(folder)])
+    await scheduler.tick()
+    assert len(platform.sent) == 26
+    text = EXAMPLE.read_text(encoding="utf-8").replace("Weight Banding", "Weight Banding, corrected")
+    (folder / "dlw-195.txt").write_text(text, encoding="utf-8")
+
+    await scheduler.refresh_sources(max_age=0)
+
+    assert len(platform.sent) == 26
+    edited = [message for _, message in platform.edits]
+    assert [type(m).__name__ for m in edited] == ["ItemMessage", "HeaderMessage"]
+    assert edited[0].title == "Weight Banding, corrected"
+    await scheduler.refresh_sources(max_age=0)  # the folder did not change again: nothing to do
+    assert len(platform.edits) == 2
+
+
 class FakeFetcher:
     def __init__(self, body: bytes) -> None:
         self.body = body
