@@ -153,7 +153,7 @@ class MessagesMixin:
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(self.application_id, cid, str(nonce))] = (now, int(msg["id"]))
         self.counters["messages_created"] += 1
-        self.message_times.setdefault(cid, []).append(now)
+        self.message_times.setdefault(cid, []).append(req.admitted_at)
         await self._dispatch_message_create(msg)
         self._maybe_drop()
         return self._message_payload(msg)

@@ -216,6 +216,8 @@ class _Request:
     query: dict[str, str]
     body: Any
     raw: web.Request
+    # When the rate limiter let it in: the time its window counts, whatever the handler does after.
+    admitted_at: float = 0.0
 
 
 @dataclass

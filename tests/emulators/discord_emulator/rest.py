@@ -220,7 +220,9 @@ class RestMixin:
                     body = json.loads(raw)
                 except ValueError:
                     return self._json(400, {"message": "400: Bad Request", "code": 50109})
-        req = _Request(route.method, record.path, route.template, params, dict(request.query), body, request)
+        req = _Request(
+            route.method, record.path, route.template, params, dict(request.query), body, request, now
+        )
         try:
             result = await route.handler(req)
         except ApiError as exc:

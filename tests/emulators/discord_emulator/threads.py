@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from tests.emulators.discord_emulator.model import (
@@ -121,7 +120,7 @@ class ThreadsMixin:
             msg = self._store_message_with_id(thread_id, thread_id, message_body)
             channel["last_message_id"] = str(thread_id)
             self.counters["messages_created"] += 1
-            self.message_times.setdefault(thread_id, []).append(time.monotonic())
+            self.message_times.setdefault(thread_id, []).append(req.admitted_at)
             await self._dispatch_thread_create(thread)
             await self._dispatch_message_create(msg)
             self._maybe_drop()
