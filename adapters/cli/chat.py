@@ -116,7 +116,8 @@ def show_previews(
     """``post --dry-run``: per channel, the sections and items it would get and what its filter leaves out."""
     from bot.model import DeliveryStep, MessageKind
     from bot.posting.messages import section_display_title
-    from bot.posting.poster import plan_post, preview_post
+    from bot.posting.plan import plan_post
+    from bot.posting.poster import preview_post
 
     names = channel_names or tuple(c.name for c in ctx.config.channels)
     if not names:

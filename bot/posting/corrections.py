@@ -20,7 +20,7 @@ from bot.posting.messages import OutgoingMessage, fingerprint, header_message, r
 
 if TYPE_CHECKING:
     from bot.model import Issue
-    from bot.posting.poster import PlannedMessage
+    from bot.posting.plan import PlannedMessage
 
 
 @dataclass(frozen=True, slots=True)

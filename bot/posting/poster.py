@@ -12,19 +12,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, MessageKind, PostedMessage
+from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, PostedMessage
 from bot.ports import ChatPlatform, Clock, PlatformError, UnitOfWorkFactory
 from bot.posting.corrections import Correction, header_correction, plan_corrections, unsent
 from bot.posting.filters import FilterResult, apply_filter
 from bot.posting.messages import (
-    OutgoingMessage,
     fingerprint,
-    header_message,
-    item_message,
-    section_message,
 )
+from bot.posting.plan import PlannedMessage, plan_post
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +29,6 @@ ProgressCallback = Callable[[Channel, int, int], None]
 
 class PostingError(Exception):
     """A post could not be completed; what was sent stays journaled and a later post resumes it."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedMessage:
-    step: DeliveryStep
-    message: OutgoingMessage
-    parent: DeliveryStep | None  # the section step whose thread an item goes into
-
-
-def plan_post(issue: Issue, *, edited_at: datetime | None = None) -> list[PlannedMessage]:
-    """The messages of a post, in the order they are sent: header, then each section and its items."""
-    header = DeliveryStep(MessageKind.HEADER)
-    plan = [PlannedMessage(header, header_message(issue, edited_at=edited_at), None)]
-    for section in issue.sections:
-        section_step = DeliveryStep(MessageKind.SECTION, section_position=section.position)
-        plan.append(PlannedMessage(section_step, section_message(issue, section), None))
-        plan.extend(
-            PlannedMessage(
-                DeliveryStep(MessageKind.ITEM, section_position=section.position, item_key=item.key),
-                item_message(issue, section, item),
-                section_step,
-            )
-            for item in section.items
-        )
-    return plan
 
 
 @dataclass(frozen=True, slots=True)
