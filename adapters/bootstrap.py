@@ -18,7 +18,7 @@ from bot.community.votes import VoteService
 from bot.config import Config, ConfigError
 from bot.model import Channel, Platform
 from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
-from bot.posting.poster import Poster, RetryPolicy
+from bot.posting.poster import Poster, PostReport, RetryPolicy
 from storage.database import create_engine, upgrade
 from storage.unit_of_work import make_uow_factory
 
@@ -39,6 +39,7 @@ class Application:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     _platforms: dict[Platform, ChatPlatform] = field(default_factory=dict)
     request_post: PostRequest | None = None
+    report_observers: list[Callable[[PostReport], None]] = field(default_factory=list)
 
     def platform(self, which: Platform) -> ChatPlatform:
         if which not in self._platforms:
@@ -47,6 +48,11 @@ class Application:
                 raise ConfigError(f"the {which.value} adapter is not available in this build")
             self._platforms[which] = factory(self)
         return self._platforms[which]
+
+    def observe(self, report: PostReport) -> None:
+        """Tell the observers (the /metrics counters under ``digestbot run``) how a post went."""
+        for observer in self.report_observers:
+            observer(report)
 
     def use_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.platform] = platform

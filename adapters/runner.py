@@ -14,6 +14,7 @@ import signal
 from adapters.bootstrap import Application, reconcile_on_start
 from adapters.console.channel import ConsolePlatform, ConsoleSession
 from adapters.scheduling import build_scheduler
+from adapters.web import metrics
 from adapters.web.server import WebServer, address
 from bot.model import Platform
 
@@ -34,6 +35,9 @@ async def start_web_server(app: Application) -> WebServer | None:
 
 async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
+    # Posts count on /metrics only in the process that serves it: a one-off `digestbot post` does not
+    # load prometheus_client for counters nobody could read.
+    app.report_observers.append(metrics.observe_report)
     channels = app.channels()
     platforms = {c.platform for c in channels}
     services: list[object] = []

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.bootstrap import Application
-from adapters.web import metrics
 from adapters.weekly_results import results_before_post
 from bot.model import Channel, DeliveryState
 from bot.posting.poster import PostReport, ProgressCallback
@@ -85,7 +84,7 @@ def build_scheduler(app: Application) -> Scheduler | None:
         retry_seconds=config.retry_seconds,
         sources=sources(app),
         poll_seconds=app.config.source.poll_minutes * 60,
-        on_post=metrics.observe_report,
+        on_post=app.observe,
         before_post=lambda number, channel: results_before_post(app, number, [channel]),
     )
 
@@ -106,7 +105,7 @@ async def post_claimed(
             report = await held.post(app.poster(channel), issue_number, channel, progress=progress)
         except ClaimedElsewhere as busy:
             return PostReport(channel=channel, issue_number=issue_number, errors=[str(busy)])
-        metrics.observe_report(report)
+        app.observe(report)
         return report
 
     return list(await asyncio.gather(*(one(channel) for channel in channels)))

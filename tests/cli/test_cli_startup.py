@@ -66,7 +66,7 @@ def test_help_lists_every_command() -> None:
     assert listed == content | chat | community | ops
 
 
-def test_posting_to_the_console_loads_no_platform_and_no_http_client(tmp_path: Path) -> None:
+def test_posting_to_the_console_loads_no_platform_no_http_client_and_no_metrics(tmp_path: Path) -> None:
     example = next((ROOT / "examples").glob("*.txt"))
     result = subprocess.run(
         [sys.executable, "-c", SHOW_MODULES, "post", str(example), "--channel", "console"],
@@ -79,4 +79,5 @@ def test_posting_to_the_console_loads_no_platform_and_no_http_client(tmp_path: P
     output, _, modules = result.stdout.rpartition("MODULES ")
     assert "console: sent 26 messages" in output + result.stderr
     loaded = {name.split(".")[0] for name in modules.split()}
-    assert sorted(loaded & {"slack_sdk", "slack_bolt", "discord", "aiohttp", "bs4", "feedparser"}) == []
+    unused = {"slack_sdk", "slack_bolt", "discord", "aiohttp", "bs4", "feedparser", "prometheus_client"}
+    assert sorted(loaded & unused) == []
