@@ -6,7 +6,11 @@ from adapters.bootstrap import bootstrap
 from adapters.slack.app import SlackRuntime
 from bot.config import parse_config
 from tests.emulators.slack_emulator import SlackEmulator
-from tests.slack.conftest import SlackWorld, slack_config
+from tests.slack.conftest import SlackWorld, eventually, slack_config
+
+
+async def _replied(emu: SlackEmulator, trigger_id: str) -> bool:
+    return any(r.body.get("text") for r in emu.responses_for(trigger_id))
 
 
 async def test_socket_mode_counts_votes_and_answers_suggest(tmp_path: Path):
@@ -32,9 +36,12 @@ async def test_socket_mode_counts_votes_and_answers_suggest(tmp_path: Path):
             retry = await emu.push_socket_event(vote, event_id=delivery.event_id, retry_attempt=1)
             assert retry.ack is not None
 
-            _, ack = await emu.push_socket_command("/suggest", "https://example.com/socket A note")
-            assert ack.payload is not None
-            assert "suggested for the next issue" in ack.payload["text"]
+            command, ack = await emu.push_socket_command("/suggest", "https://example.com/socket A note")
+            assert not isinstance(ack, str)  # acknowledged
+            # The reply rides in the ack when it is ready within 0.1 s, else it goes to response_url.
+            await eventually(lambda: _replied(emu, command.trigger_id))
+            [reply] = [r.body for r in emu.responses_for(command.trigger_id) if r.body.get("text")]
+            assert "suggested for the next issue" in reply["text"]
 
             assert await app.votes.drain()
             scores = await world.scores()
