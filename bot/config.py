@@ -18,6 +18,7 @@ import yaml
 from croniter import croniter
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -44,6 +45,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _blank_is_unset(value: object) -> object:
+    return None if value == "" else value
+
+
+# A token or signing secret. Blank counts as unset, so ``${SLACK_APP_TOKEN:-}`` (or a variable set to nothing)
+# leaves it out.
+Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
+
+
 class DatabaseConfig(_Strict):
     url: str = "sqlite:///digestbot.db"
 
@@ -59,21 +69,16 @@ class HttpConfig(_Strict):
 
 
 class SlackConfig(_Strict):
-    bot_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    app_token: SecretStr | None = None
+    bot_token: Secret = None
+    signing_secret: Secret = None
+    app_token: Secret = None
     api_url: str = "https://slack.com/api/"
     http: HttpConfig = HttpConfig()
     client_id: str | None = None
-    client_secret: SecretStr | None = None
+    client_secret: Secret = None
     # chat.postMessage pacing per channel: Slack allows about one message a second with short bursts.
     messages_per_second: float = Field(default=1.0, gt=0)
     burst: int = Field(default=3, ge=1)
-
-    @field_validator("bot_token", "signing_secret", "app_token", "client_secret", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
 
     @field_validator("api_url")
     @classmethod
@@ -87,17 +92,12 @@ class SlackConfig(_Strict):
 
 
 class DiscordConfig(_Strict):
-    token: SecretStr | None = None
+    token: Secret = None
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
     sync_commands: bool = True
     # Discord's global limit for a bot (raised for large bots on request); requests are spread under it.
     requests_per_second: float = Field(default=50.0, gt=0)
-
-    @field_validator("token", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
 
     @field_validator("api_url")
     @classmethod

@@ -1,5 +1,6 @@
 """Test doubles of the core's ports that are not worth a real service: a chat platform in memory and a
-clock that does not sleep. Storage in tests is always a real database."""
+clock that does not sleep. Storage in tests is always a real database; ``store`` and ``posted`` put a test's
+issues into it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section
-from bot.ports import PlatformError, Reaction
+from bot.ports import PlatformError, Reaction, SavedIssue, UnitOfWorkFactory
 from bot.posting.messages import OutgoingMessage
+from bot.posting.poster import Poster
+
+CHANNEL = Channel(name="news", platform=Platform.SLACK, id="C1")
 
 
 class FakeClock:
@@ -134,3 +138,23 @@ def small_issue(number: int = 7) -> Issue:
     )
     issue.renumber()
     return issue
+
+
+async def store(
+    uow_factory: UnitOfWorkFactory, issue: Issue, *more: Issue, now: datetime | None = None
+) -> SavedIssue:
+    """Save the issues in one unit of work (at ``now``, the fake clock's start by default) and commit;
+    what saving the last one reported."""
+    async with uow_factory() as uow:
+        for each in (issue, *more):
+            saved = await uow.issues.save(each, now=now or FakeClock().now())
+        await uow.commit()
+    return saved
+
+
+async def posted(uow_factory: UnitOfWorkFactory, channel: Channel = CHANNEL) -> FakePlatform:
+    """The small issue (#7) stored and posted to ``channel``; the platform holding its messages."""
+    await store(uow_factory, small_issue())
+    platform = FakePlatform()
+    await Poster(uow_factory, platform, FakeClock()).post(7, channel)
+    return platform

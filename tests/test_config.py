@@ -51,6 +51,27 @@ def test_secrets_come_from_the_environment_and_never_show():
     assert "xoxb-very-secret-value" not in str(config.model_dump())
 
 
+def test_a_blank_secret_is_unset():
+    blank = {"SLACK_APP_TOKEN": ""}
+    config = parse_config(
+        {
+            "slack": {
+                "bot_token": "",
+                "signing_secret": "${SIGNING:-}",
+                "app_token": "${SLACK_APP_TOKEN}",
+                "client_secret": "",
+            },
+            "discord": {"token": ""},
+        },
+        blank,
+    )
+    slack = config.slack
+    assert (slack.bot_token, slack.signing_secret, slack.app_token, slack.client_secret) == (None,) * 4
+    assert config.discord.token is None
+    assert not config.slack.enabled
+    assert not config.discord.enabled
+
+
 def test_missing_environment_variable_names_the_key_and_variable():
     with pytest.raises(
         ConfigError, match=r"slack\.bot_token: environment variable SLACK_BOT_TOKEN is not set"

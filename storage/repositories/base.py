@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,13 @@ class _Repository:
         self._session = session
         self._dialect = dialect
 
-    async def _inserted(self, statement: Executable) -> bool:
-        """Run an ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: whether it inserted a row."""
+    async def _insert_new(self, entity: type[Base], unique: list[str], **values: Any) -> bool:
+        """Insert a row unless one with the same ``unique`` columns is there (``INSERT ... ON CONFLICT DO
+        NOTHING``); whether it inserted one, which ``RETURNING`` tells on every dialect."""
+        statement = (
+            _insert(self._dialect, entity)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(*inspect(entity).primary_key)
+        )
         return (await self._session.execute(statement)).first() is not None

@@ -45,23 +45,19 @@ class SqlSchedulingRepository(_Repository):
         self, channel: Channel, due_at: datetime, *, state: RunState, now: datetime, error: str | None = None
     ) -> bool:
         finished = None if state is RunState.PENDING else now
-        statement = (
-            _insert(self._dialect, ScheduleRunRow)
-            .values(
-                channel_name=channel.name,
-                platform=channel.platform.value,
-                channel_id=channel.id,
-                due_at=due_at,
-                state=state.value,
-                attempts=0,
-                created_at=now,
-                finished_at=finished,
-                error=error,
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "channel_id", "due_at"])
-            .returning(ScheduleRunRow.id)
+        return await self._insert_new(
+            ScheduleRunRow,
+            ["platform", "channel_id", "due_at"],
+            channel_name=channel.name,
+            platform=channel.platform.value,
+            channel_id=channel.id,
+            due_at=due_at,
+            state=state.value,
+            attempts=0,
+            created_at=now,
+            finished_at=finished,
+            error=error,
         )
-        return await self._inserted(statement)
 
     async def claim_runs(
         self, owner: str, *, now: datetime, lease_until: datetime, limit: int = 100

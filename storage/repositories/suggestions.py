@@ -109,20 +109,16 @@ class SqlSuggestionRepository(_Repository):
     ) -> int:
         added = 0
         for supporter in supporters:
-            statement = (
-                _insert(self._dialect, SuggestionSupporterRow)
-                .values(
-                    suggestion_id=suggestion_id,
-                    platform=supporter.platform.value,
-                    user_id=supporter.user_id,
-                    workspace_id=supporter.workspace_id,
-                    channel_id=supporter.channel_id,
-                    at=supporter.at or default_at,
-                )
-                .on_conflict_do_nothing(index_elements=["suggestion_id", "platform", "user_id"])
-                .returning(SuggestionSupporterRow.id)
+            added += await self._insert_new(
+                SuggestionSupporterRow,
+                ["suggestion_id", "platform", "user_id"],
+                suggestion_id=suggestion_id,
+                platform=supporter.platform.value,
+                user_id=supporter.user_id,
+                workspace_id=supporter.workspace_id,
+                channel_id=supporter.channel_id,
+                at=supporter.at or default_at,
             )
-            added += await self._inserted(statement)
         return added
 
     async def add_supporter(self, suggestion_id: int, supporter: Supporter) -> bool:

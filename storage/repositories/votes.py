@@ -13,7 +13,7 @@ from bot.ports import VoteCount, VoteTotal
 from storage.orm.base import UtcDateTime
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
 from storage.orm.votes import ProcessedEventRow, ResultsPostRow, VoteCountRow, VoteRow
-from storage.repositories.base import _insert, _now, _Repository, _rowcount
+from storage.repositories.base import _now, _Repository, _rowcount
 
 # The vote statements run for every reaction, so they are written once as SQL (valid on SQLite and
 # PostgreSQL alike) instead of being rebuilt and re-keyed for the compiled-statement cache each time.
@@ -263,19 +263,15 @@ class SqlResultsRepository(_Repository):
     async def claim(
         self, platform: Platform, channel_id: str, issue_number: int, results_of: int, *, now: datetime
     ) -> bool:
-        statement = (
-            _insert(self._dialect, ResultsPostRow)
-            .values(
-                platform=platform.value,
-                channel_id=channel_id,
-                issue_number=issue_number,
-                results_of=results_of,
-                claimed_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "channel_id", "issue_number"])
-            .returning(ResultsPostRow.issue_number)
+        return await self._insert_new(
+            ResultsPostRow,
+            ["platform", "channel_id", "issue_number"],
+            platform=platform.value,
+            channel_id=channel_id,
+            issue_number=issue_number,
+            results_of=results_of,
+            claimed_at=now,
         )
-        return await self._inserted(statement)
 
     async def record(self, platform: Platform, channel_id: str, issue_number: int, message_id: str) -> None:
         await self._session.execute(

@@ -8,7 +8,7 @@ from bot.community.leaderboard import issue_leaderboard, leaderboard
 from bot.community.votes import tally
 from bot.config import VotesConfig
 from bot.model import Platform, Suggestion, SuggestionStatus, Supporter, Vote
-from tests.fakes import FakeClock, small_issue
+from tests.fakes import FakeClock, small_issue, store
 
 POLICY = VotesConfig(emoji={"thumbsup": 1, "fire": 2})
 NOW = FakeClock().now()
@@ -29,9 +29,7 @@ async def cast(uow_factory, issue, votes, *, remove=()):
 
 async def test_counts_follow_every_vote_and_match_the_votes_themselves(uow_factory):
     issue = small_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=NOW)
-        await uow.commit()
+    await store(uow_factory, issue, now=NOW)
     await cast(
         uow_factory,
         issue,
@@ -71,16 +69,12 @@ async def test_counts_follow_every_vote_and_match_the_votes_themselves(uow_facto
 
 async def test_counts_go_with_an_item_removed_on_reingestion(uow_factory):
     issue = small_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=NOW)
-        await uow.commit()
+    await store(uow_factory, issue, now=NOW)
     await cast(uow_factory, issue, [("Paper three", Platform.SLACK, "U1", "fire")])
     shorter = small_issue()
     shorter.sections[1].items.pop()
     shorter.renumber()
-    async with uow_factory() as uow:
-        await uow.issues.save(shorter, now=NOW)
-        await uow.commit()
+    await store(uow_factory, shorter, now=NOW)
     async with uow_factory() as uow:
         assert await uow.votes.counts(7) == []
 

@@ -2,7 +2,7 @@ import pytest
 
 from bot.community.suggestions import Actor, SuggestionService, split_suggest_text
 from bot.model import Platform, SuggestionStatus
-from tests.fakes import FakeClock, small_issue
+from tests.fakes import FakeClock, small_issue, store
 
 ALICE = Actor(Platform.SLACK, "U1", workspace_id="T1", channel_id="C1")
 BOB = Actor(Platform.DISCORD, "42", workspace_id="G1", channel_id="D1")
@@ -39,9 +39,7 @@ async def test_the_same_link_from_someone_else_adds_a_supporter(uow_factory):
 
 
 async def test_a_link_already_featured_is_answered_with_its_issue(uow_factory):
-    async with uow_factory() as uow:
-        await uow.issues.save(small_issue(7), now=FakeClock().now())
-        await uow.commit()
+    await store(uow_factory, small_issue(7))
     reply = await SuggestionService(uow_factory, FakeClock()).suggest(ALICE, "https://arxiv.org/abs/1/", None)
     assert not reply.ok
     assert "already featured in #7" in reply.text

@@ -2,24 +2,17 @@ import pytest
 
 from bot.community.votes import ReactionEvent, VoteOutcome, VoteService, ranked
 from bot.config import VotesConfig
-from bot.model import Channel, Platform
+from bot.model import Platform
 from bot.ports import Reaction
-from bot.posting.poster import Poster
-from tests.fakes import FakeClock, FakePlatform, small_issue
+from tests.fakes import FakeClock, posted
 
-CHANNEL = Channel(name="news", platform=Platform.SLACK, id="C1")
 WEIGHTS = VotesConfig(emoji={"+1": 1, "🔥": 2})
 
 
-@pytest.fixture
-async def posted(uow_factory):
+@pytest.fixture(name="posted")
+async def posted_fixture(uow_factory):
     """Issue 7 posted to CHANNEL; returns the platform with its sent messages."""
-    async with uow_factory() as uow:
-        await uow.issues.save(small_issue(), now=FakeClock().now())
-        await uow.commit()
-    platform = FakePlatform()
-    await Poster(uow_factory, platform, FakeClock()).post(7, CHANNEL)
-    return platform
+    return await posted(uow_factory)
 
 
 def message_id(platform, title):

@@ -18,8 +18,8 @@ from adapters.discord.runtime import DiscordRuntime
 from bot.config import parse_config
 from bot.model import Channel, Platform
 from bot.posting.poster import PostReport, RetryPolicy, post_to_channels
-from tests.emulators.discord_emulator import DiscordEmulator, Permissions
-from tests.examples import ingest_example
+from tests.emulators.discord_emulator import DiscordEmulator
+from tests.examples import AppWorld, add_newsletter_guild
 
 SECTION_SIZES = {"Top stories": 7, "Mobile & Edge": 8, "Libraries & Code": 3, "Papers & Publications": 3}
 VOTE_WEIGHTS = {"👍": 1, "fire": 2, "upvote": 3}
@@ -80,7 +80,7 @@ async def start_app(config: dict[str, Any]) -> tuple[Application, DiscordRuntime
 
 
 @dataclass
-class DiscordWorld:
+class DiscordWorld(AppWorld):
     emu: DiscordEmulator
     app: Application
     runtime: DiscordRuntime
@@ -100,9 +100,6 @@ class DiscordWorld:
     def channel(self, name: str = "newsletter") -> Channel:
         return self.app.config.channel(name).to_channel()
 
-    async def ingest_example(self) -> int:
-        return await ingest_example(self.app)
-
     async def post(self, name: str = "newsletter", number: int = 195) -> PostReport:
         [report] = await post_to_channels(self.app.poster, number, [self.channel(name)])
         return report
@@ -121,20 +118,12 @@ class DiscordWorld:
                     return thread_id, int(message["id"])
         raise AssertionError(f"no item message mentions {title_part!r}")
 
-    async def scores(self, number: int = 195) -> dict[str, Any]:
-        scores = await self.app.votes.scores(number)
-        assert scores is not None
-        return {s.title: s for s in scores}
-
 
 @pytest.fixture
 async def discord_world(tmp_path: Path) -> AsyncIterator[DiscordWorld]:
     async with DiscordEmulator(message_rate=(50, 1.0), heartbeat_interval_ms=5_000) as emu:
-        guild = emu.add_guild("Deep Learning Weekly")
-        text = emu.add_text_channel(guild, "newsletter")
-        forum = emu.add_forum_channel(guild, "newsletter-forum")
-        reader = emu.add_member(guild, "reader")
-        editor = emu.add_member(guild, "editor", permissions=Permissions.MANAGE_GUILD)
+        newsletter = add_newsletter_guild(emu)
+        guild = newsletter.id
         named_admin = emu.add_member(guild, "named-admin")
         admin_role = emu.add_role(guild, "digest-admins")
         role_admin = emu.add_member(guild, "role-admin", roles=[admin_role])
@@ -146,16 +135,16 @@ async def discord_world(tmp_path: Path) -> AsyncIterator[DiscordWorld]:
             emu,
             f"sqlite:///{tmp_path / 'bot.db'}",
             guild,
-            text,
-            forum,
+            newsletter.text,
+            newsletter.forum,
             [str(named_admin), str(admin_role)],
             (other_guild, other_text),
         )
         app, runtime = await start_app(config)
         try:
             yield DiscordWorld(
-                emu, app, runtime, config, guild, text, forum, reader, editor, named_admin, role_admin,
-                upvote, other_guild, other_text, other_member,
+                emu, app, runtime, config, guild, newsletter.text, newsletter.forum, newsletter.reader,
+                newsletter.editor, named_admin, role_admin, upvote, other_guild, other_text, other_member,
             )  # fmt: skip
         finally:
             await runtime.stop()

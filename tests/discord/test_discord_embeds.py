@@ -153,9 +153,7 @@ async def test_an_extreme_issue_posts_within_discords_limits(discord_world: Disc
         ],
     )
     issue.renumber()
-    async with discord_world.app.uow_factory() as uow:
-        await uow.issues.save(issue, now=discord_world.app.clock.now())
-        await uow.commit()
+    await discord_world.store(issue)
     for name in ("newsletter", "newsletter-forum"):
         report = await discord_world.post(name, number=300)
         assert report.complete, report.errors

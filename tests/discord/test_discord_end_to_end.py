@@ -15,8 +15,7 @@ from tests.examples import EXAMPLE
 
 async def test_example_issue_is_a_header_and_one_thread_per_section(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
-    report = await world.post()
+    report = await world.post_example()
     assert report.complete
     assert report.sent == 1 + 4 + 21
 
@@ -62,8 +61,7 @@ async def test_example_issue_is_a_header_and_one_thread_per_section(discord_worl
 
 async def test_posting_again_sends_nothing(discord_world: DiscordWorld):
     world = discord_world
-    await world.ingest_example()
-    await world.post()
+    await world.post_example()
     created = world.emu.counters["messages_created"]
     again = await world.post()
     assert (again.sent, again.already_posted) == (0, 26)
@@ -109,9 +107,8 @@ async def test_lost_responses_after_discord_accepted_are_not_posted_twice(discor
 
 async def test_a_section_whose_thread_failed_gets_its_thread_on_retry(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
     emu.fail_next("POST /channels/*/messages/*/threads", times=1, status=503)
-    report = await world.post()
+    report = await world.post_example()
     assert report.complete, report.errors
     assert report.recovered == 1  # the section message was found, and its thread started then
     sections = world.top_level()[1:]
@@ -152,9 +149,8 @@ async def test_a_channel_the_bot_may_not_post_in_fails_permanently(discord_world
 
 async def test_a_server_error_is_retried(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
     emu.fail_next("POST /channels/*/messages", times=2, status=503)
-    report = await world.post()
+    report = await world.post_example()
     assert report.complete, report.errors
     assert len(everything_in(world.emu, world.text)) == 26
 
@@ -187,9 +183,7 @@ async def test_a_corrected_issue_is_edited_in_place_in_text_and_forum_channels(d
     next(i for i in mobile.items if i.title == "Weight Banding").blurb = "Corrected: the banding explained."
     mobile.items.append(Item("A late addition", "https://example.com/late", "Added after posting."))
     issue.renumber()
-    async with world.app.uow_factory() as uow:
-        await uow.issues.save(issue, now=world.app.clock.now())
-        await uow.commit()
+    await world.store(issue)
 
     for name in ("newsletter", "newsletter-forum"):
         report = await world.post(name)

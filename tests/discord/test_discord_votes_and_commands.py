@@ -14,8 +14,7 @@ from tests.discord.conftest import DiscordWorld, eventually, everything_in, refs
 
 async def test_reactions_are_votes(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
-    await world.post()
+    await world.post_example()
     lyra_thread, lyra = world.item("Lyra")
     banding_thread, banding = world.item("Weight Banding")
     upvote = f"upvote:{world.upvote}"
@@ -68,8 +67,7 @@ async def test_reactions_are_votes(discord_world: DiscordWorld):
 
 async def test_reconcile_recovers_votes_given_while_the_bot_was_down(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
-    await world.post()
+    await world.post_example()
     gans_thread, gans = world.item("GANsformer")
     vidsitu_thread, vidsitu = world.item("VidSitu")
     await emu.dispatch_reaction_add(gans_thread, gans, world.reader, "👍")
@@ -141,8 +139,7 @@ async def test_suggest_good_bad_and_duplicate(discord_world: DiscordWorld):
 
 async def test_digest_admin_commands_need_manage_server_or_a_configured_admin(discord_world: DiscordWorld):
     world, emu = discord_world, discord_world.emu
-    await world.ingest_example()
-    await world.post()
+    await world.post_example()
 
     refused = await emu.dispatch_slash_command(world.guild, world.text, world.reader, "digest status")
     reply = await refused.final()

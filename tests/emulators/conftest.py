@@ -19,8 +19,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.emulators.discord_emulator import DiscordEmulator, Permissions, point_discord_py_at
+from tests.emulators.discord_emulator import DiscordEmulator, point_discord_py_at
 from tests.emulators.slack_emulator import SlackEmulator
+from tests.examples import add_newsletter_guild
 from tests.local_http import served
 
 INTENTS = discord.Intents(guilds=True, guild_messages=True, guild_reactions=True)
@@ -67,12 +68,10 @@ class RecordingClient(discord.Client):
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
     async with DiscordEmulator(message_rate=(5, 1.0), heartbeat_interval_ms=500) as emu:
-        guild = emu.add_guild("Deep Learning Weekly")
-        channel = emu.add_text_channel(guild, "newsletter")
-        forum = emu.add_forum_channel(guild, "newsletter-forum")
-        reader = emu.add_member(guild, "reader")
-        admin = emu.add_member(guild, "editor", permissions=Permissions.MANAGE_GUILD)
-        yield World(emu, guild, channel, forum, reader, admin)
+        newsletter = add_newsletter_guild(emu)
+        yield World(
+            emu, newsletter.id, newsletter.text, newsletter.forum, newsletter.reader, newsletter.editor
+        )
 
 
 @contextlib.asynccontextmanager
@@ -93,6 +92,15 @@ async def running(
             await client.close()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 5)
+
+
+@contextlib.asynccontextmanager
+async def in_newsletter(world: World) -> AsyncIterator[tuple[RecordingClient, discord.TextChannel]]:
+    """discord.py logged in (as :func:`running` does) and the world's newsletter channel as it sees it."""
+    async with running(world.emu) as client:
+        channel = client.get_channel(world.channel)
+        assert isinstance(channel, discord.TextChannel)
+        yield client, channel
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.emulators.conftest import INTENTS, World, running
+from tests.emulators.conftest import INTENTS, World, in_newsletter, running
 from tests.emulators.discord_emulator import Permissions, point_discord_py_at
 
 
@@ -94,9 +94,7 @@ async def test_gateway_zlib_stream_frames(world: World) -> None:
 
 async def test_messages_embeds_threads_and_forum_posts(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (client, channel):
         header = await channel.send("**Deep Learning Weekly #195**")
         assert header.content == "**Deep Learning Weekly #195**"
         section = await channel.send(embed=discord.Embed(title="Industry", description="Four items"))
@@ -148,9 +146,7 @@ async def test_messages_embeds_threads_and_forum_posts(world: World) -> None:
 
 async def test_limits_raise_invalid_form_body(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (_, channel):
         with pytest.raises(discord.HTTPException) as too_long:
             await channel.send("x" * 2001)
         assert (too_long.value.status, too_long.value.code) == (400, 50035)
@@ -180,9 +176,7 @@ async def test_limits_raise_invalid_form_body(world: World) -> None:
 
 async def test_nonce_enforce_nonce_dedupes_and_survives_a_dropped_response(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (_, channel):
         first = await channel.send("section header", nonce="digest-195-h")
         again = await channel.send("section header", nonce="digest-195-h")
         assert again.id == first.id
@@ -205,9 +199,7 @@ async def test_nonce_enforce_nonce_dedupes_and_survives_a_dropped_response(world
 
 async def test_fail_next_injects_errors(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (_, channel):
         emu.fail_next("POST /channels/*/messages", times=1, status=503)
         with pytest.raises(discord.DiscordServerError):
             await channel.send("first try")
@@ -228,9 +220,7 @@ async def test_fail_next_injects_errors(world: World) -> None:
 async def test_rate_limits_are_paced_by_discord_py(world: World) -> None:
     emu = world.emu  # 5 messages per 1 s per channel
     limit, per = emu.message_rate
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (_, channel):
         started = time.monotonic()
         sent = await asyncio.gather(*(channel.send(f"item {i}") for i in range(12)))
         elapsed = time.monotonic() - started
@@ -256,9 +246,7 @@ async def test_rate_limits_are_paced_by_discord_py(world: World) -> None:
 
 async def test_rate_limit_storm_is_ridden_out(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (_, channel):
         emu.rate_limit_storm(world.channel, 3, retry_after=0.05)
         message = await channel.send("after the storm")
         assert emu.counters["rate_limited_storm"] == 3
@@ -295,9 +283,7 @@ async def test_global_rate_limit(world: World) -> None:
 async def test_reactions_reach_raw_events(world: World) -> None:
     emu = world.emu
     upvote = emu.add_custom_emoji(world.guild, "upvote")
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (client, channel):
         item = await channel.send(embed=discord.Embed(title="An item"))
 
         await emu.dispatch_reaction_add(world.channel, item.id, world.reader, "👍")

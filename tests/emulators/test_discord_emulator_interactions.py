@@ -10,7 +10,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.emulators.conftest import RecordingClient, World, running
+from tests.emulators.conftest import RecordingClient, World, in_newsletter, running
 from tests.emulators.discord_emulator import Permissions
 
 
@@ -116,9 +116,7 @@ async def test_slash_command_sync_and_ephemeral_interaction(world: World) -> Non
 
 async def test_reconnect_resumes_and_replays(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (client, channel):
         item = await channel.send("vote on me")
         await emu.send_reconnect()
         # dispatched while the client is reconnecting: queued and replayed on RESUME
@@ -137,9 +135,7 @@ async def test_reconnect_resumes_and_replays(world: World) -> None:
 
 async def test_invalid_session_leads_to_fresh_identify(world: World) -> None:
     emu = world.emu
-    async with running(emu) as client:
-        channel = client.get_channel(world.channel)
-        assert isinstance(channel, discord.TextChannel)
+    async with in_newsletter(world) as (client, channel):
         item = await channel.send("vote on me")
         await emu.send_invalid_session(resumable=False)
         await emu.wait_until(lambda: emu.counters["identifies"] == 2)

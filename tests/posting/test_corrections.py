@@ -6,22 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from bot.model import Channel, Issue, Item, Platform
+from bot.model import Issue, Item
 from bot.posting.messages import HeaderMessage, ItemMessage, SectionMessage
 from bot.posting.poster import Poster, RetryPolicy
-from tests.fakes import FakeClock, FakePlatform, ProcessKilled, small_issue
-
-CHANNEL = Channel(name="news", platform=Platform.SLACK, id="C1")
-
-
-async def store(uow_factory, issue: Issue) -> None:
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=FakeClock().now())
-        await uow.commit()
+from tests.fakes import CHANNEL, FakeClock, FakePlatform, ProcessKilled, posted, small_issue, store
 
 
 def poster(uow_factory, platform: FakePlatform) -> Poster:
     return Poster(uow_factory, platform, FakeClock(), retry=RetryPolicy(first_delay=0.0))
+
+
+async def nothing_more_to_send_or_edit(uow_factory, platform: FakePlatform) -> None:
+    again = await poster(uow_factory, platform).post(7, CHANNEL)
+    assert (again.sent, again.edited) == (0, 0)
 
 
 def corrected(change) -> Issue:
@@ -53,9 +50,7 @@ def item_shown(platform: FakePlatform, title: str) -> ItemMessage:
 
 
 async def test_a_corrected_blurb_edits_that_item_and_marks_the_header_edited(uow_factory):
-    await store(uow_factory, small_issue())
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
+    platform = await posted(uow_factory)
     await store(uow_factory, corrected(new_blurb))
 
     report = await poster(uow_factory, platform).post(7, CHANNEL)
@@ -69,14 +64,11 @@ async def test_a_corrected_blurb_edits_that_item_and_marks_the_header_edited(uow
     assert edited[1].edited_at == FakeClock().now()
     assert len(platform.sent) == 8  # nothing sent again
 
-    again = await poster(uow_factory, platform).post(7, CHANNEL)
-    assert (again.sent, again.edited) == (0, 0)
+    await nothing_more_to_send_or_edit(uow_factory, platform)
 
 
 async def test_a_corrected_link_edits_the_item_it_belongs_to_and_keeps_its_key(uow_factory):
-    await store(uow_factory, small_issue())
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
+    platform = await posted(uow_factory)
     await store(uow_factory, corrected(new_link))
 
     report = await poster(uow_factory, platform).post(7, CHANNEL)
@@ -86,9 +78,7 @@ async def test_a_corrected_link_edits_the_item_it_belongs_to_and_keeps_its_key(u
 
 
 async def test_a_new_item_goes_into_its_sections_thread_and_the_section_count_is_edited(uow_factory):
-    await store(uow_factory, small_issue())
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
+    platform = await posted(uow_factory)
     papers_thread = platform.sent[4].posted
     await store(uow_factory, corrected(added_item))
 
@@ -104,9 +94,7 @@ async def test_a_new_item_goes_into_its_sections_thread_and_the_section_count_is
 
 
 async def test_a_removed_item_is_edited_to_a_removed_line_never_deleted(uow_factory):
-    await store(uow_factory, small_issue())
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
+    platform = await posted(uow_factory)
     third = platform.sent[7].posted.message_id
     await store(uow_factory, corrected(removed_item))
 
@@ -119,14 +107,11 @@ async def test_a_removed_item_is_edited_to_a_removed_line_never_deleted(uow_fact
     assert shown.title == ""
     assert len(platform.shown()) == 8  # every message is still there
 
-    again = await poster(uow_factory, platform).post(7, CHANNEL)
-    assert (again.sent, again.edited) == (0, 0)
+    await nothing_more_to_send_or_edit(uow_factory, platform)
 
 
 async def test_a_channel_posted_before_fingerprints_existed_is_not_edited_without_a_change(uow_factory):
-    await store(uow_factory, small_issue())
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
+    platform = await posted(uow_factory)
     async with uow_factory() as uow:  # as journaled by an earlier release: no fingerprints
         delivery = await uow.deliveries.get(7, CHANNEL)
         assert delivery is not None
@@ -134,8 +119,7 @@ async def test_a_channel_posted_before_fingerprints_existed_is_not_edited_withou
             await uow.deliveries.record_posted(delivery, entry.step, entry.posted)
         await uow.commit()
 
-    report = await poster(uow_factory, platform).post(7, CHANNEL)
-    assert (report.sent, report.edited) == (0, 0)
+    await nothing_more_to_send_or_edit(uow_factory, platform)
 
 
 ALL_CHANGES = (new_blurb, new_link, added_item, removed_item)
@@ -151,11 +135,9 @@ def every_change(issue: Issue) -> None:
 async def test_a_correction_killed_at_any_call_resumes_without_a_second_message_or_a_lost_edit(
     uow_factory, crash_at: int, after_accept: bool
 ):
-    await store(uow_factory, small_issue())
+    platform = await posted(uow_factory)
     clean = FakePlatform()
     await poster(uow_factory, clean).post(7, replace(CHANNEL, id="C-clean"))
-    platform = FakePlatform()
-    await poster(uow_factory, platform).post(7, CHANNEL)
     await store(uow_factory, corrected(every_change))
     await poster(uow_factory, clean).post(7, replace(CHANNEL, id="C-clean"))
     assert clean.calls == 8 + 5  # the correction: one send, four edits (two items, the removed, the header)
@@ -177,5 +159,4 @@ async def test_a_correction_killed_at_any_call_resumes_without_a_second_message_
     assert sorted(map(repr, platform.shown().values())) == expected
     per_message = [message_id for message_id, _ in platform.edits]
     assert max(per_message.count(m) for m in set(per_message)) <= 2
-    again = await poster(uow_factory, platform).post(7, CHANNEL)
-    assert (again.sent, again.edited) == (0, 0)
+    await nothing_more_to_send_or_edit(uow_factory, platform)

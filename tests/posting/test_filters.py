@@ -16,7 +16,7 @@ from bot.model import Channel, ChannelFilter, DeliveryState, Issue, Item, Platfo
 from bot.posting.filters import apply_filter
 from bot.posting.poster import Poster, post_to_channels
 from tests.examples import EXAMPLE
-from tests.fakes import FakeClock, FakePlatform
+from tests.fakes import FakeClock, FakePlatform, store
 
 
 def issue() -> Issue:
@@ -162,9 +162,7 @@ async def test_a_channel_whose_filter_leaves_nothing_gets_no_post_and_is_not_tri
     uow_factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.posting.poster")
-    async with uow_factory() as uow:
-        await uow.issues.save(issue(), now=FakeClock().now())
-        await uow.commit()
+    await store(uow_factory, issue())
     platform = FakePlatform()
     channel = Channel("crypto", Platform.SLACK, "C9", filter=ChannelFilter(include_keywords=("bitcoin",)))
     [report] = await post_to_channels(lambda c: Poster(uow_factory, platform, FakeClock()), 9, [channel])

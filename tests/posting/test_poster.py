@@ -5,16 +5,9 @@ import pytest
 from bot.model import Channel, DeliveryState, Platform
 from bot.posting.messages import HeaderMessage, ItemMessage, SectionMessage
 from bot.posting.poster import Poster, PostingError, RetryPolicy, post_to_channels
-from tests.fakes import FakeClock, FakePlatform, ProcessKilled, small_issue
+from tests.fakes import CHANNEL, FakeClock, FakePlatform, ProcessKilled, small_issue, store
 
-CHANNEL = Channel(name="news", platform=Platform.SLACK, id="C1")
 OTHER = Channel(name="other", platform=Platform.SLACK, id="C2")
-
-
-async def store(uow_factory, issue):
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=FakeClock().now())
-        await uow.commit()
 
 
 async def test_posts_header_then_each_section_thread_with_its_items(uow_factory):

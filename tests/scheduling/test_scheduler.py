@@ -15,20 +15,13 @@ from bot.scheduling.claims import ClaimedElsewhere, Claims
 from bot.scheduling.ports import RunState
 from bot.scheduling.scheduler import ScheduledChannel, Scheduler
 from bot.scheduling.sources import FeedSource, FetchResult, FolderSource
-from tests.fakes import FakeClock, FakePlatform, small_issue
+from tests.fakes import FakeClock, FakePlatform, small_issue, store
 
 NEWS = Channel(name="news", platform=Platform.SLACK, id="C1")
 OTHER = Channel(name="other", platform=Platform.SLACK, id="C2")
 MONDAY_9 = WeeklySchedule(weekday="monday", time="09:00", timezone="UTC")
 FEED = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "feed.rss"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deep-learning-weekly-195.txt"
-
-
-async def store(uow_factory, *issues):
-    async with uow_factory() as uow:
-        for issue in issues:
-            await uow.issues.save(issue, now=FakeClock().now())
-        await uow.commit()
 
 
 async def runs(uow_factory):

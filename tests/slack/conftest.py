@@ -16,13 +16,13 @@ from bot.config import parse_config
 from bot.model import Channel
 from bot.posting.poster import PostReport, post_to_channels
 from tests.emulators.slack_emulator import AppResponse, SlackEmulator, User
-from tests.examples import ingest_example
+from tests.examples import AppWorld
 
 ADMIN = "U0ADMIN001"
 
 
 @dataclass
-class SlackWorld:
+class SlackWorld(AppWorld):
     emu: SlackEmulator
     app: Application
     runtime: SlackRuntime
@@ -36,9 +36,6 @@ class SlackWorld:
     def channel(self) -> Channel:
         return self.app.config.channel("newsletter").to_channel()
 
-    async def ingest_example(self) -> int:
-        return await ingest_example(self.app)
-
     async def post(self, number: int = 195) -> PostReport:
         [report] = await post_to_channels(self.app.poster, number, [self.channel])
         return report
@@ -49,11 +46,6 @@ class SlackWorld:
                 if title in reply.text:
                     return reply.ts
         raise AssertionError(f"no item message titled {title!r}")
-
-    async def scores(self, number: int = 195) -> dict[str, Any]:
-        scores = await self.app.votes.scores(number)
-        assert scores is not None
-        return {s.title: s for s in scores}
 
 
 def slack_config(emu: SlackEmulator, database_url: str, channel_id: str, **slack: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 from bot.model import ChannelFilter, SuggestionStatus
 from bot.posting.poster import post_to_channels
 from tests.emulators.slack_emulator import validate_blocks
+from tests.fakes import small_issue
 from tests.slack.conftest import ADMIN, SlackWorld, eventually, reply_to
 
 SECTION_SIZES = {"Top stories": 7, "Mobile & Edge": 8, "Libraries & Code": 3, "Papers & Publications": 3}
@@ -17,8 +18,7 @@ SECTION_SIZES = {"Top stories": 7, "Mobile & Edge": 8, "Libraries & Code": 3, "P
 
 async def test_example_issue_is_posted_as_a_header_and_one_thread_per_section(slack_world: SlackWorld):
     emu, channel = slack_world.emu, slack_world.channel_id
-    await slack_world.ingest_example()
-    report = await slack_world.post()
+    report = await slack_world.post_example()
     assert report.complete
     assert report.sent == 1 + 4 + 21
 
@@ -50,8 +50,7 @@ async def test_example_issue_is_posted_as_a_header_and_one_thread_per_section(sl
 
 
 async def test_posting_again_posts_nothing_new(slack_world: SlackWorld):
-    await slack_world.ingest_example()
-    await slack_world.post()
+    await slack_world.post_example()
     before = len(slack_world.emu.all_messages(slack_world.channel_id))
     again = await slack_world.post()
     assert again.sent == 0
@@ -86,8 +85,7 @@ async def test_a_storm_of_429s_is_ridden_out(slack_world: SlackWorld):
 
 async def test_reactions_on_items_are_votes_and_removals_withdraw_them(slack_world: SlackWorld):
     emu, channel = slack_world.emu, slack_world.channel_id
-    await slack_world.ingest_example()
-    await slack_world.post()
+    await slack_world.post_example()
     alice, bob = emu.default_user_id, emu.add_user("bob")
     lyra, weights = slack_world.item_ts("Lyra"), slack_world.item_ts("Weight Banding")
 
@@ -119,8 +117,7 @@ async def test_reactions_on_items_are_votes_and_removals_withdraw_them(slack_wor
 
 async def test_forged_and_stale_requests_are_refused_and_change_nothing(slack_world: SlackWorld):
     emu, channel = slack_world.emu, slack_world.channel_id
-    await slack_world.ingest_example()
-    await slack_world.post()
+    await slack_world.post_example()
     event = emu.reaction_added_event(
         channel, slack_world.item_ts("Weight Banding"), emu.default_user_id, "+1"
     )
@@ -178,11 +175,7 @@ async def test_bad_suggestions_get_a_clear_ephemeral_error(slack_world: SlackWor
 
 
 async def test_a_link_already_in_an_issue_is_answered_with_that_issue(slack_world: SlackWorld):
-    async with slack_world.app.uow_factory() as uow:
-        from tests.fakes import small_issue
-
-        await uow.issues.save(small_issue(7), now=slack_world.app.clock.now())
-        await uow.commit()
+    await slack_world.store(small_issue(7))
     answer = await slack_world.emu.send_slash_command(
         slack_world.events_url, "/suggest", "https://arxiv.org/abs/1"
     )
@@ -202,8 +195,7 @@ async def test_admin_commands_refuse_non_admins(slack_world: SlackWorld):
 
 async def test_votes_given_while_the_bot_was_down_are_recovered_once(slack_world: SlackWorld):
     emu, channel = slack_world.emu, slack_world.channel_id
-    await slack_world.ingest_example()
-    await slack_world.post()
+    await slack_world.post_example()
     alice, bob = emu.default_user_id, emu.add_user("bob")
     lyra, banding = slack_world.item_ts("Lyra"), slack_world.item_ts("Weight Banding")
     await emu.add_reaction(channel, lyra, alice, "+1")  # seen live

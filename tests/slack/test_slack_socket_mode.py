@@ -26,8 +26,7 @@ async def test_socket_mode_counts_votes_and_answers_suggest(tmp_path: Path):
             assert runtime.socket_mode
             assert runtime.port is None
             world = SlackWorld(emu, app, runtime, channel)
-            await world.ingest_example()
-            await world.post()
+            await world.post_example()
             await emu.wait_for_socket_connection(1)
             lyra = world.item_ts("Lyra")
             vote = emu.reaction_added_event(channel, lyra, emu.default_user_id, "fire")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.fakes import store
 from tests.storage.samples import NOW, sample_issue
 
 
@@ -9,7 +10,5 @@ from tests.storage.samples import NOW, sample_issue
 async def issue(uow_factory):
     """The sample issue, stored."""
     issue = sample_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(issue, now=NOW)
-        await uow.commit()
+    await store(uow_factory, issue, now=NOW)
     return issue

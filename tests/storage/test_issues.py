@@ -4,14 +4,13 @@ from datetime import timedelta, timezone
 import pytest
 
 from bot.model import Item, Platform, Section, Vote
+from tests.fakes import store
 from tests.storage.samples import NOW, sample_issue
 
 
 async def test_saved_issue_reads_back_equal(uow_factory):
     issue = sample_issue()
-    async with uow_factory() as uow:
-        saved = await uow.issues.save(copy.deepcopy(issue), now=NOW)
-        await uow.commit()
+    saved = await store(uow_factory, copy.deepcopy(issue), now=NOW)
     assert saved.created
     assert (saved.items_added, saved.items_kept, saved.items_removed) == (5, 0, 0)
     async with uow_factory() as uow:
@@ -39,9 +38,7 @@ async def vote(uow_factory, item_key, user="U1"):
 
 async def test_reingestion_updates_in_place_and_keeps_votes_of_kept_items(uow_factory):
     first = sample_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(first, now=NOW)
-        await uow.commit()
+    await store(uow_factory, first, now=NOW)
     kept, dropped = first.sections[0].items[0], first.sections[1].items[0]
     await vote(uow_factory, kept.key)
     await vote(uow_factory, dropped.key)
@@ -56,9 +53,7 @@ async def test_reingestion_updates_in_place_and_keeps_votes_of_kept_items(uow_fa
     second.sections[2].items.append(model)  # moved to another section
     second.renumber()
 
-    async with uow_factory() as uow:
-        saved = await uow.issues.save(copy.deepcopy(second), now=NOW + timedelta(hours=1))
-        await uow.commit()
+    saved = await store(uow_factory, copy.deepcopy(second), now=NOW + timedelta(hours=1))
     assert not saved.created
     assert (saved.items_kept, saved.items_added, saved.items_removed) == (4, 1, 1)
 
@@ -74,9 +69,7 @@ async def test_reingestion_updates_in_place_and_keeps_votes_of_kept_items(uow_fa
 
 async def test_a_corrected_link_or_title_keeps_the_item_and_its_votes(uow_factory):
     first = sample_issue()
-    async with uow_factory() as uow:
-        await uow.issues.save(first, now=NOW)
-        await uow.commit()
+    await store(uow_factory, first, now=NOW)
     paper, unlinked = first.sections[1].items
     await vote(uow_factory, paper.key)
     await vote(uow_factory, unlinked.key)
@@ -87,9 +80,7 @@ async def test_a_corrected_link_or_title_keeps_the_item_and_its_votes(uow_factor
     second.sections[1].items[1] = Item("No link here (fixed)", None, "Just words.")
     second.renumber()
     assert second.sections[1].items[0].key != paper.key
-    async with uow_factory() as uow:
-        saved = await uow.issues.save(second, now=NOW)
-        await uow.commit()
+    saved = await store(uow_factory, second, now=NOW)
     assert (saved.items_kept, saved.items_added, saved.items_removed) == (5, 0, 0)
     assert [i.key for i in second.sections[1].items] == [paper.key, unlinked.key]
     async with uow_factory() as uow:
@@ -104,23 +95,17 @@ async def test_an_ambiguous_correction_is_a_removal_and_an_addition(uow_factory)
     first = sample_issue()
     first.sections[1].items.append(Item("A paper", "https://arxiv.org/abs/9999"))  # two of that title
     first.renumber()
-    async with uow_factory() as uow:
-        await uow.issues.save(first, now=NOW)
-        await uow.commit()
+    await store(uow_factory, first, now=NOW)
     second = copy.deepcopy(first)
     second.sections[1].items[0] = Item("A paper", "https://arxiv.org/abs/1111")
     second.sections[1].items[2] = Item("A paper", "https://arxiv.org/abs/2222")
     second.renumber()
-    async with uow_factory() as uow:
-        saved = await uow.issues.save(second, now=NOW)
-        await uow.commit()
+    saved = await store(uow_factory, second, now=NOW)
     assert (saved.items_added, saved.items_removed) == (2, 2)
 
 
 async def test_reingesting_fewer_sections_deletes_the_surplus(uow_factory):
-    async with uow_factory() as uow:
-        await uow.issues.save(sample_issue(), now=NOW)
-        await uow.commit()
+    await store(uow_factory, sample_issue(), now=NOW)
     smaller = sample_issue()
     smaller.sections = smaller.sections[:1]
     async with uow_factory() as uow:
@@ -154,10 +139,7 @@ async def test_uncommitted_changes_vanish(uow_factory):
 
 
 async def test_summaries_latest_and_number_featuring(uow_factory):
-    async with uow_factory() as uow:
-        for number in (194, 196, 195):
-            await uow.issues.save(sample_issue(number), now=NOW)
-        await uow.commit()
+    await store(uow_factory, *(sample_issue(number) for number in (194, 196, 195)), now=NOW)
     async with uow_factory() as uow:
         assert [s.number for s in await uow.issues.summaries()] == [196, 195, 194]
         assert await uow.issues.latest_number() == 196
@@ -168,9 +150,7 @@ async def test_summaries_latest_and_number_featuring(uow_factory):
 
 async def test_timestamps_come_back_aware_utc(uow_factory):
     local = NOW.astimezone(timezone(timedelta(hours=-5)))
-    async with uow_factory() as uow:
-        await uow.issues.save(sample_issue(), now=local)
-        await uow.commit()
+    await store(uow_factory, sample_issue(), now=local)
     async with uow_factory() as uow:
         (summary,) = await uow.issues.summaries()
     assert summary.ingested_at == NOW

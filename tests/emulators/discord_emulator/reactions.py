@@ -12,25 +12,29 @@ from tests.emulators.discord_emulator.plumbing import _Request
 class ReactionsMixin:
     """The reaction routes and the reaction events a test dispatches."""
 
-    async def _react(self, req: _Request) -> Any:
+    def _reaction_route(self, req: _Request, *, needs: int = 0) -> tuple[dict[str, Any], str]:
+        """The message and the emoji key a reaction route names. A route that ``needs`` permissions checks
+        the bot has them in the channel before it resolves the emoji."""
         channel = self._channel(req.params["channel_id"])
         msg = self._message(int(channel["id"]), req.params["message_id"])
-        self._check_bot(channel, Permissions.ADD_REACTIONS | Permissions.READ_MESSAGE_HISTORY)
-        key = self._emoji_key(req.params["emoji"])
+        if needs:
+            self._check_bot(channel, needs)
+        return msg, self._emoji_key(req.params["emoji"])
+
+    async def _react(self, req: _Request) -> Any:
+        msg, key = self._reaction_route(
+            req, needs=Permissions.ADD_REACTIONS | Permissions.READ_MESSAGE_HISTORY
+        )
         await self._apply_reaction(msg, self.application_id, key, add=True)
         return None
 
     async def _unreact(self, req: _Request) -> Any:
-        channel = self._channel(req.params["channel_id"])
-        msg = self._message(int(channel["id"]), req.params["message_id"])
-        key = self._emoji_key(req.params["emoji"])
+        msg, key = self._reaction_route(req)
         await self._apply_reaction(msg, self.application_id, key, add=False)
         return None
 
     async def _list_reactors(self, req: _Request) -> Any:
-        channel = self._channel(req.params["channel_id"])
-        msg = self._message(int(channel["id"]), req.params["message_id"])
-        key = self._emoji_key(req.params["emoji"])
+        msg, key = self._reaction_route(req)
         limit = int(req.query.get("limit", 25))
         if not 1 <= limit <= 100:
             raise _invalid_form({"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX", "message": "bad limit"}]}})
