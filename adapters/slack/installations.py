@@ -1,0 +1,85 @@
+"""Slack for many workspaces: who installed digestbot, with which bot token, kept in digestbot's database.
+
+slack_sdk's ``AsyncSQLAlchemyInstallationStore`` and ``AsyncSQLAlchemyOAuthStateStore`` do the writing, on
+the tables migration 0006 created (``storage/orm/installations.py``), over the bot's own async engine: bolt's
+OAuth flow saves an installation through them and its ``authorize`` finds a workspace's token for each
+incoming event. The platform asks :meth:`Installations.bot` for the token of a channel's workspace when it
+posts; an uninstalled workspace has none, and its channels stop.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+    SQLAlchemyInstallationStore,
+)
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import desc, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+# How long an install link stays good: from /slack/install to Slack sending the browser back.
+STATE_EXPIRATION_SECONDS = 600
+
+
+class Installations:
+    """The workspaces that installed this Slack app (``client_id``), and the OAuth states in flight."""
+
+    def __init__(
+        self, client_id: str, engine: AsyncEngine, *, state_expiration_seconds: int = STATE_EXPIRATION_SECONDS
+    ) -> None:
+        self.client_id = client_id
+        self.engine = engine
+        self.store = AsyncSQLAlchemyInstallationStore(
+            client_id=client_id, engine=engine, logger=logging.getLogger("digestbot.slack.installations")
+        )
+        self.states = AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=state_expiration_seconds,
+            engine=engine,
+            logger=logging.getLogger("digestbot.slack.oauth_state"),
+        )
+
+    async def bot(self, team_id: str) -> Bot | None:
+        """The latest bot installed in a workspace, whatever its Enterprise Grid organisation."""
+        bots = self.store.bots
+        query = (
+            select(bots)
+            .where(
+                bots.c.client_id == self.client_id, bots.c.team_id == team_id, bots.c.bot_token.is_not(None)
+            )
+            .order_by(desc(bots.c.installed_at))
+            .limit(1)
+        )
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return SQLAlchemyInstallationStore.build_bot_entity(row) if row is not None else None
+
+    async def teams(self) -> list[str]:
+        """Every workspace with a bot installed, in the order they installed it."""
+        bots = self.store.bots
+        query = (
+            select(bots.c.team_id)
+            .where(
+                bots.c.client_id == self.client_id, bots.c.bot_token.is_not(None), bots.c.team_id.is_not(None)
+            )
+            .group_by(bots.c.team_id)
+            .order_by(func.min(bots.c.installed_at), bots.c.team_id)
+        )
+        async with self.engine.connect() as connection:
+            return [str(team) for team in (await connection.execute(query)).scalars()]
+
+    async def uninstall(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Forget a workspace: its installations and bots (``app_uninstalled``, or its bot token revoked)."""
+        await self.store.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        log.warning("slack: workspace %s uninstalled digestbot; its channels are stopped", team_id)
+
+    async def revoke_users(self, *, enterprise_id: str | None, team_id: str | None, users: list[str]) -> None:
+        """User tokens revoked: those users' installations go; the workspace's bot stays."""
+        for user in users:
+            await self.store.async_delete_installation(
+                enterprise_id=enterprise_id, team_id=team_id, user_id=user
+            )
