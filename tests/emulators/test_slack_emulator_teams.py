@@ -59,8 +59,8 @@ async def test_an_install_hands_out_a_token_for_the_chosen_workspace_once(emu: S
     with pytest.raises(SlackApiError) as reused:
         await client.oauth_v2_access(client_id="111.222", client_secret="shh", code=granted["code"][0])
     assert reused.value.response["error"] == "invalid_code"
+    code = (await authorize(emu, "T0SECOND"))["code"][0]
     with pytest.raises(SlackApiError) as wrong_secret:
-        code = (await authorize(emu, "T0SECOND"))["code"][0]
         await client.oauth_v2_access(client_id="111.222", client_secret="guess", code=code)
     assert wrong_secret.value.response["error"] == "bad_client_secret"
 

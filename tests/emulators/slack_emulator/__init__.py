@@ -73,7 +73,8 @@ Design notes and deliberate deviations from Slack:
   Slack assigning ``block_id``\s, edited/deleted events, events for the bot's *own* API actions
   (e.g. ``reactions.add`` by the bot does not emit ``reaction_added``), automatic Events API
   retries on timeout (use :meth:`SlackEmulator.redeliver`), interactivity payloads, user tokens and
-  token rotation in OAuth, Enterprise Grid, workspace-wide ``chat.postMessage`` limits, Socket Mode ticket expiry.
+  token rotation in OAuth, Enterprise Grid, workspace-wide ``chat.postMessage`` limits, Socket Mode
+  ticket expiry.
 """
 
 from tests.emulators.slack_emulator.blocks import validate_blocks
