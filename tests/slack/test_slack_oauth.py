@@ -5,9 +5,9 @@ oauth.v2.access), each gets the issue in its own channel with its own token, and
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
