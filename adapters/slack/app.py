@@ -27,6 +27,7 @@ from bot.community.suggestions import Actor, Reply, split_suggest_text
 from bot.community.votes import ReactionEvent
 from bot.config import ConfigError
 from bot.model import Platform
+from bot.ports import PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,12 @@ class SlackRuntime:
 
     async def start(self) -> None:
         config = self.app.config.slack
+        platform = self.app.platform(Platform.SLACK)
+        if config.oauth and config.bot_token is not None and isinstance(platform, SlackPlatform):
+            try:  # its workspace's events are authorized from the installation store, like the others'
+                await platform.static_team()
+            except PlatformError as error:
+                log.warning("slack: slack.bot_token was refused: %s", error)
         if config.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.bolt, config.app_token.get_secret_value())
             await self._socket.connect_async()  # type: ignore[no-untyped-call]

@@ -10,8 +10,10 @@ posts; an uninstalled workspace has none, and its channels stop.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import (
     AsyncSQLAlchemyInstallationStore,
     SQLAlchemyInstallationStore,
@@ -71,6 +73,25 @@ class Installations:
         )
         async with self.engine.connect() as connection:
             return [str(team) for team in (await connection.execute(query)).scalars()]
+
+    async def adopt(self, token: str, who: dict[str, Any]) -> bool:
+        """``slack.bot_token``'s workspace (``who``: its ``auth.test``) kept as an installation when it has
+        none, so that bolt authorizes that workspace's events too. True when it was saved."""
+        team_id = who.get("team_id")
+        if not team_id or await self.bot(str(team_id)) is not None:
+            return False
+        installation = Installation(
+            app_id=str(who.get("app_id") or "configured"),
+            team_id=str(team_id),
+            team_name=who.get("team"),
+            bot_token=token,
+            bot_id=who.get("bot_id"),
+            bot_user_id=who.get("user_id"),
+            user_id=str(who.get("user_id") or "configured"),
+        )
+        await self.store.async_save(installation)
+        log.info("slack: workspace %s of slack.bot_token kept with the OAuth installations", team_id)
+        return True
 
     async def uninstall(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget a workspace: its installations and bots (``app_uninstalled``, or its bot token revoked)."""

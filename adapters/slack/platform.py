@@ -125,6 +125,7 @@ class SlackPlatform:
         self._client_for_token = client_for_token
         self._clients: dict[str, AsyncWebClient] = {}
         self._bot_user_id: str | None = None
+        self._static_team: str | None = None
 
     async def bot_user_id(self) -> str:
         if self._bot_user_id is None:
@@ -132,10 +133,22 @@ class SlackPlatform:
             self._bot_user_id = str(response["user_id"])
         return self._bot_user_id
 
+    async def static_team(self) -> str:
+        """The workspace of ``slack.bot_token``, with installations next to it (its voters are qualified)."""
+        if self._static_team is None:
+            who = await self._call(self.client.auth_test)
+            self._static_team = str(who["team_id"])
+            self._bot_user_id = str(who["user_id"])
+            if self.installations is not None and self.client.token is not None:
+                await self.installations.adopt(self.client.token, dict(who.data))
+        return self._static_team
+
     async def workspace(self, team_id: str | None) -> Workspace:
         """The client (and bot user) to reach a workspace with; a permanent error when it is not installed."""
-        if self.installations is None or (team_id is None and self.client.token is not None):
+        if self.installations is None:
             return Workspace(None, self.client, None)
+        if team_id is None and self.client.token is not None:  # slack.bot_token, next to the installs
+            return Workspace(await self.static_team(), self.client, await self.bot_user_id())
         if team_id is None:
             teams = await self.installations.teams()
             if len(teams) != 1:

@@ -4,6 +4,7 @@ oauth.v2.access), each gets the issue in its own channel with its own token, and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from storage.orm.installations import slack_oauth_states
 from tests.emulators.slack_emulator import SlackEmulator
 from tests.examples import ingest_example
 from tests.fakes import FakeClock
-from tests.slack.conftest import eventually
+from tests.slack.conftest import eventually, reply_to
 
 FIRST, SECOND = "T0EMULATOR", "T0SECOND"
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-client-secret-value"
@@ -114,15 +115,18 @@ def oauth_config(emu: SlackEmulator, database_url: str, channels: dict[str, str]
     }
 
 
-@pytest.fixture
-async def workspaces(database_url: str) -> AsyncIterator[Workspaces]:
+@contextlib.asynccontextmanager
+async def open_workspaces(database_url: str, *, with_bot_token: bool = False) -> AsyncIterator[Workspaces]:
+    """Two workspaces with a channel each; ``with_bot_token``: the first one's channel names no team and
+    is posted with ``slack.bot_token``, the way a single-workspace bot grows into many."""
     async with SlackEmulator(post_rate_per_second=50, post_burst=10) as emu:
         emu.add_team(SECOND)
         channels = {FIRST: emu.add_channel("news"), SECOND: emu.add_channel("news", team=SECOND)}
-        config = parse_config(
-            oauth_config(emu, database_url, channels),
-            {"SLACK_CLIENT_SECRET": CLIENT_SECRET},
-        )
+        document = oauth_config(emu, database_url, channels)
+        if with_bot_token:
+            document["slack"]["bot_token"] = emu.bot_token
+            del document["channels"][0]["team"]
+        config = parse_config(document, {"SLACK_CLIENT_SECRET": CLIENT_SECRET})
         app = await bootstrap(config, clock=FakeClock())
         runtime = SlackRuntime(app)
         await runtime.start()
@@ -135,6 +139,52 @@ async def workspaces(database_url: str) -> AsyncIterator[Workspaces]:
         finally:
             await runtime.stop()
             await app.aclose()
+
+
+@pytest.fixture
+async def workspaces(database_url: str) -> AsyncIterator[Workspaces]:
+    async with open_workspaces(database_url) as world:
+        yield world
+
+
+async def react_in_both(workspaces: Workspaces, number: int, title: str) -> tuple[str, str]:
+    """The same user id reacts 🔥 in both workspaces, and a second voter 👍 in the second one."""
+    emu = workspaces.emu
+    alice = emu.default_user_id
+    assert alice is not None
+    emu.add_user("also-alice", team=SECOND, user_id=alice)
+    bo = emu.add_user("bo", team=SECOND)
+    await emu.add_reaction(workspaces.channels[FIRST], workspaces.item_ts(FIRST, title), alice, "fire")
+    await emu.add_reaction(workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), alice, "fire")
+    await emu.add_reaction(workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), bo, "+1")
+    # A bot's own reaction is not a vote, in whichever workspace.
+    await emu.add_reaction(
+        workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), emu.teams[SECOND].bot_user_id, "fire"
+    )
+
+    async def counted() -> bool:
+        scores = await workspaces.app.votes.scores(number)
+        assert scores is not None
+        return next(s for s in scores if title in s.title).score == 5
+
+    await eventually(counted)
+    return alice, bo
+
+
+async def votes_by_workspace(
+    workspaces: Workspaces, number: int, title: str
+) -> dict[str, list[tuple[str, str]]]:
+    app = workspaces.app
+    scores = await app.votes.scores(number)
+    assert scores is not None
+    score = next(s for s in scores if title in s.title)
+    assert dict(score.reactions) == {"fire": 2, "thumbsup": 1}  # two voters called alice: two votes
+    async with app.uow_factory() as uow:
+        votes = await uow.votes.for_item(number, score.key, Platform.SLACK)
+    return {
+        team: sorted((v.user_id, v.emoji) for v in votes if v.channel_id == channel)
+        for team, channel in workspaces.channels.items()
+    }
 
 
 async def test_two_workspaces_installed_by_oauth_get_their_posts_and_their_votes_apart(
@@ -156,38 +206,8 @@ async def test_two_workspaces_installed_by_oauth_get_their_posts_and_their_votes
         assert len(posted) == 26
         assert {m.user for m in posted} == {emu.teams[team].bot_user_id}  # each with its own bot token
 
-    # The same user id in both workspaces, and a second voter in the second one.
-    alice = emu.default_user_id
-    assert alice is not None
-    emu.add_user("also-alice", team=SECOND, user_id=alice)
-    bo = emu.add_user("bo", team=SECOND)
-    title = "Lyra"
-    await emu.add_reaction(workspaces.channels[FIRST], workspaces.item_ts(FIRST, title), alice, "fire")
-    await emu.add_reaction(workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), alice, "fire")
-    await emu.add_reaction(workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), bo, "+1")
-    # A bot's own reaction is not a vote, in whichever workspace.
-    await emu.add_reaction(
-        workspaces.channels[SECOND], workspaces.item_ts(SECOND, title), emu.teams[SECOND].bot_user_id, "fire"
-    )
-
-    async def lyra():
-        scores = await app.votes.scores(number)
-        assert scores is not None
-        return next(s for s in scores if title in s.title)
-
-    async def counted() -> bool:
-        return (await lyra()).score == 5
-
-    await eventually(counted)
-    score = await lyra()
-    assert dict(score.reactions) == {"fire": 2, "thumbsup": 1}  # two voters called alice: two votes
-    async with app.uow_factory() as uow:
-        votes = await uow.votes.for_item(number, score.key, Platform.SLACK)
-    by_channel = {
-        team: sorted((v.user_id, v.emoji) for v in votes if v.channel_id == channel)
-        for team, channel in workspaces.channels.items()
-    }
-    assert by_channel == {
+    alice, bo = await react_in_both(workspaces, number, "Lyra")
+    assert await votes_by_workspace(workspaces, number, "Lyra") == {
         FIRST: [(f"{FIRST}:{alice}", "fire")],
         SECOND: sorted([(f"{SECOND}:{alice}", "fire"), (f"{SECOND}:{bo}", "thumbsup")]),
     }
@@ -196,6 +216,17 @@ async def test_two_workspaces_installed_by_oauth_get_their_posts_and_their_votes
     report = await app.votes.reconcile(workspaces.platform)
     assert (report.added, report.removed, report.errors) == (0, 0, [])
     assert report.messages_read == 2 * 21
+
+    # The leaderboard, asked from the second workspace, counts both.
+    top = await emu.send_slash_command(
+        f"{workspaces.base}/slack/events",
+        "/digest",
+        "top",
+        user_id=bo,
+        channel_id=workspaces.channels[SECOND],
+    )
+    text = (await reply_to(emu, top))["text"]
+    assert "Lyra" in text.splitlines()[1], text
 
 
 async def test_an_uninstalled_workspace_is_skipped_and_the_other_goes_on(
@@ -289,3 +320,25 @@ async def test_a_forged_or_stale_or_replayed_state_is_refused(workspaces: Worksp
         status, _ = await workspaces.come_back(browser, back, cookie)
         assert status >= 400
     assert len(emu.oauth_exchanges) == 1
+
+
+async def test_a_configured_bot_token_serves_its_workspace_next_to_the_installed_ones(database_url: str):
+    async with open_workspaces(database_url, with_bot_token=True) as workspaces:
+        emu, app = workspaces.emu, workspaces.app
+        await workspaces.install(SECOND)
+        # The bot token's workspace was kept with the installations, so bolt authorizes its events.
+        assert await workspaces.platform.installations.teams() == [FIRST, SECOND]  # type: ignore[union-attr]
+        number = await ingest_example(app)
+        channels = [workspaces.channel(FIRST), workspaces.channel(SECOND)]
+        assert workspaces.channel(FIRST).guild_id is None
+        reports = await post_to_channels(app.poster, number, channels)
+        assert [r.complete for r in reports] == [True, True]
+        assert {m.user for m in emu.all_messages(workspaces.channels[FIRST])} == {emu.bot_user_id}
+
+        alice, bo = await react_in_both(workspaces, number, "Lyra")
+        assert await votes_by_workspace(workspaces, number, "Lyra") == {
+            FIRST: [(f"{FIRST}:{alice}", "fire")],
+            SECOND: sorted([(f"{SECOND}:{alice}", "fire"), (f"{SECOND}:{bo}", "thumbsup")]),
+        }
+        report = await app.votes.reconcile(workspaces.platform)
+        assert (report.added, report.removed, report.errors) == (0, 0, [])
