@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import ConfigError, CronSchedule, WeeklySchedule, load_config, parse_config
 from bot.emoji import normalise_emoji
@@ -167,3 +168,12 @@ def test_a_channel_names_its_slack_workspace_and_only_on_slack():
         parse_config(
             {"channels": [{"name": "d", "platform": "discord", "id": "1", "guild": "2", "team": "T1"}]}, {}
         )
+
+
+def test_the_readmes_many_workspaces_example_is_a_valid_config():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Slack for many workspaces", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(yaml.safe_load(example), {"SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": "t"})
+    assert config.slack.oauth
+    assert [c.to_channel().guild_id for c in config.channels] == ["T0ACME", "T0BETA"]
