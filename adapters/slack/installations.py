@@ -10,6 +10,8 @@ posts; an uninstalled workspace has none, and its channels stop.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -26,6 +28,25 @@ log = logging.getLogger(__name__)
 
 # How long an install link stays good: from /slack/install to Slack sending the browser back.
 STATE_EXPIRATION_SECONDS = 600
+BOT_CACHE_SECONDS = 60.0
+
+
+class _Store(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's store, telling :class:`Installations` when a workspace's bot changes (a reinstall)."""
+
+    def __init__(self, client_id: str, engine: AsyncEngine, changed: Callable[[], None]) -> None:
+        super().__init__(
+            client_id=client_id, engine=engine, logger=logging.getLogger("digestbot.slack.installations")
+        )
+        self._changed = changed
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await super().async_save_bot(bot)
+        self._changed()
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self._changed()
 
 
 class Installations:
@@ -36,9 +57,8 @@ class Installations:
     ) -> None:
         self.client_id = client_id
         self.engine = engine
-        self.store = AsyncSQLAlchemyInstallationStore(
-            client_id=client_id, engine=engine, logger=logging.getLogger("digestbot.slack.installations")
-        )
+        self._bots: dict[str, tuple[Bot, float]] = {}
+        self.store = _Store(client_id, engine, self._bots.clear)
         self.states = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=state_expiration_seconds,
             engine=engine,
@@ -46,7 +66,20 @@ class Installations:
         )
 
     async def bot(self, team_id: str) -> Bot | None:
-        """The latest bot installed in a workspace, whatever its Enterprise Grid organisation."""
+        """The latest bot installed in a workspace, whatever its Enterprise Grid organisation.
+
+        Found bots are remembered for ``BOT_CACHE_SECONDS`` (a post asks once per message); an uninstall
+        seen here forgets at once, one seen by another replica within that time (Slack then answers
+        ``token_revoked``, a permanent error). A workspace not found is asked again next time."""
+        cached = self._bots.get(team_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        bot = await self._find_bot(team_id)
+        if bot is not None:
+            self._bots[team_id] = (bot, time.monotonic() + BOT_CACHE_SECONDS)
+        return bot
+
+    async def _find_bot(self, team_id: str) -> Bot | None:
         bots = self.store.bots
         query = (
             select(bots)
