@@ -284,6 +284,26 @@ async def test_a_revoked_bot_token_stops_the_workspace_too(workspaces: Workspace
     assert "has not installed" in str(await workspaces.app.unavailable(workspaces.channel(SECOND)))
 
 
+async def test_revoked_user_tokens_leave_the_workspace_installed(workspaces: Workspaces):
+    await workspaces.install(SECOND)
+    installations = workspaces.platform.installations
+    assert installations is not None
+    installer = workspaces.emu.default_user_id
+    event = {"type": "tokens_revoked", "tokens": {"oauth": [installer]}, "event_ts": workspaces.emu.next_ts()}
+    answer = await workspaces.emu.deliver_event(f"{workspaces.base}/slack/events", event, team_id=SECOND)
+    assert answer.status == 200
+
+    async def user_install_gone() -> bool:
+        found = await installations.store.async_find_installation(
+            enterprise_id=None, team_id=SECOND, user_id=installer
+        )
+        return found is None
+
+    await eventually(user_install_gone)
+    assert await installations.bot(SECOND) is not None
+    assert await workspaces.app.unavailable(workspaces.channel(SECOND)) is None
+
+
 async def test_a_forged_or_stale_or_replayed_state_is_refused(workspaces: Workspaces):
     emu = workspaces.emu
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
