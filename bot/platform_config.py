@@ -68,6 +68,10 @@ class SlackConfig(Strict):
             raise ValueError(
                 f"slack.{missing} is needed too: OAuth takes slack.client_id and slack.client_secret"
             )
+        if self.oauth and self.app_token is not None:
+            raise ValueError(
+                "slack.app_token: OAuth installs are served over HTTP, not Socket Mode; leave it unset"
+            )
         return self
 
     @property

@@ -157,6 +157,8 @@ def test_slack_oauth_takes_both_keys_and_keeps_the_secret_hidden():
             parse_config({"slack": half}, {})
         assert "slack.client_id and slack.client_secret" in str(caught.value)
         assert "oauth-secret-value-1" not in str(caught.value)
+    with pytest.raises(ConfigError, match="not Socket Mode"):
+        parse_config({"slack": {"client_id": "1.2", "client_secret": "x", "app_token": "xapp-1"}}, {})
 
 
 def test_a_channel_names_its_slack_workspace_and_only_on_slack():

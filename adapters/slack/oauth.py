@@ -101,12 +101,9 @@ def add_oauth_routes(web_app: web.Application, bolt: AsyncApp) -> None:
 
     async def redirect(request: web.Request) -> web.Response:
         response = await flow.handle_callback(await to_bolt_request(request))
-        if response.status >= 400:
-            log.warning(
-                "slack: an install was refused (%d): %s",
-                response.status,
-                request.query.get("error", "bad state"),
-            )
+        if response.status >= 400 or "error" in request.query:  # refused here, or declined on Slack
+            reason = request.query.get("error") or "a state that is forged, used or expired"
+            log.warning("slack: an install did not complete (%d): %r", response.status, reason[:100])
         return await to_aiohttp_response(response)
 
     web_app.router.add_get(flow.install_path, install)

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from adapters.bootstrap import Application, bootstrap
@@ -333,6 +335,13 @@ async def test_a_forged_or_stale_or_replayed_state_is_refused(workspaces: Worksp
         assert emu.oauth_exchanges == []  # no code was exchanged for a refused state
         assert await workspaces.platform.installations.teams() == []  # type: ignore[union-attr]
 
+        # Declined on Slack's page: nothing installed, nothing exchanged.
+        authorize_url, cookie = await workspaces.start_install(browser)
+        back = await workspaces.approve(browser, authorize_url + "&deny=1", SECOND)
+        assert "error=access_denied" in back
+        await workspaces.come_back(browser, back, cookie)
+        assert emu.oauth_exchanges == []
+
         # Replayed: a good state works once.
         authorize_url, cookie = await workspaces.start_install(browser)
         back = await workspaces.approve(browser, authorize_url, SECOND)
@@ -362,3 +371,23 @@ async def test_a_configured_bot_token_serves_its_workspace_next_to_the_installed
         }
         report = await app.votes.reconcile(workspaces.platform)
         assert (report.added, report.removed, report.errors) == (0, 0, [])
+
+
+@given(state=st.text(max_size=300), code=st.text(max_size=100), same_cookie=st.booleans())
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+async def test_any_made_up_redirect_is_refused_without_asking_slack(
+    workspaces: Workspaces, state: str, code: str, same_cookie: bool
+):
+    query = urlencode({"code": code, "state": state})
+    cookie = quote(state, safe="") if same_cookie else "other"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
+        status, _ = await workspaces.come_back(
+            browser, f"{workspaces.base}/slack/oauth_redirect?{query}", cookie
+        )
+    assert 400 <= status < 500
+    assert workspaces.emu.oauth_exchanges == []
+    assert await workspaces.platform.installations.teams() == []  # type: ignore[union-attr]
