@@ -18,6 +18,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.pacing import ChannelPacer
@@ -150,14 +151,24 @@ class SlackPlatform:
         if team_id is None and self.client.token is not None:  # slack.bot_token, next to the installs
             return Workspace(await self.static_team(), self.client, await self.bot_user_id())
         if team_id is None:
-            teams = await self.installations.teams()
+            try:
+                teams = await self.installations.teams()
+            except SQLAlchemyError as error:
+                raise PlatformError(
+                    f"could not read the Slack installations: {error.__class__.__name__}"
+                ) from None
             if len(teams) != 1:
                 raise PlatformError(
                     f"digestbot is installed in {len(teams)} Slack workspaces: name the channel's team",
                     permanent=True,
                 )
             team_id = teams[0]
-        bot = await self.installations.bot(team_id)
+        try:
+            bot = await self.installations.bot(team_id)
+        except SQLAlchemyError as error:  # the database is down or busy: a later try may find it
+            raise PlatformError(
+                f"could not read the Slack installations: {error.__class__.__name__}"
+            ) from None
         if bot is None or bot.bot_token is None:
             raise PlatformError(f"the Slack workspace {team_id} has not installed digestbot", permanent=True)
         client = self._clients.get(bot.bot_token)

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from adapters.bootstrap import Application, bootstrap
 from adapters.scheduling import build_scheduler, status_rows
@@ -284,6 +284,25 @@ async def test_a_revoked_bot_token_stops_the_workspace_too(workspaces: Workspace
 
     await eventually(forgotten)
     assert "has not installed" in str(await workspaces.app.unavailable(workspaces.channel(SECOND)))
+
+
+async def test_an_unreadable_installation_store_is_a_transient_failure(workspaces: Workspaces):
+    app = workspaces.app
+    await workspaces.install(SECOND)
+    number = await ingest_example(app)
+    app.retry.first_delay = 0.01
+    workspaces.platform.installations._bots.clear()  # type: ignore[union-attr]
+    async with app.engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE slack_bots RENAME TO slack_bots_away"))
+    assert await app.unavailable(workspaces.channel(SECOND)) is None  # not a reason to skip the post
+    [failed] = await post_to_channels(app.poster, number, [workspaces.channel(SECOND)])
+    assert not failed.complete
+    assert not failed.permanent
+    assert "could not read the Slack installations" in failed.errors[0]
+    async with app.engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE slack_bots_away RENAME TO slack_bots"))
+    [report] = await post_to_channels(app.poster, number, [workspaces.channel(SECOND)])
+    assert report.complete
 
 
 async def test_revoked_user_tokens_leave_the_workspace_installed(workspaces: Workspaces):
