@@ -84,6 +84,15 @@ class Application:
 
         return TriageService(self.uow_factory, self.clock, notifier)
 
+    async def unavailable(self, channel: Channel) -> str | None:
+        """Why nothing can be posted to ``channel`` for now (its Slack workspace uninstalled digestbot)."""
+        try:
+            check = getattr(self.platform(channel.platform), "unavailable", None)
+            return await check(channel) if check is not None else None
+        except Exception as error:  # the post itself will meet the trouble and retry as usual
+            log.warning("%s: could not tell whether it can be posted to: %s", channel.name, error)
+            return None
+
     def channels(self, names: tuple[str, ...] = ()) -> list[Channel]:
         if names:
             return [self.config.channel(name).to_channel() for name in names]
@@ -113,7 +122,7 @@ async def reconcile_on_start(app: Application, platform: Platform) -> None:
 def _slack(app: Application) -> ChatPlatform:
     from adapters.slack.platform import make_slack_platform
 
-    return make_slack_platform(app.config.slack)
+    return make_slack_platform(app.config.slack, app.engine)
 
 
 def _discord(app: Application) -> ChatPlatform:

@@ -86,6 +86,7 @@ def build_scheduler(app: Application) -> Scheduler | None:
         poll_seconds=app.config.source.poll_minutes * 60,
         on_post=app.observe,
         before_post=lambda number, channel: results_before_post(app, number, [channel]),
+        unavailable=app.unavailable,
     )
 
 

@@ -17,12 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from croniter import croniter
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
-    SecretStr,
     Tag,
     ValidationError,
     field_validator,
@@ -31,6 +27,8 @@ from pydantic import (
 
 from bot.emoji import normalise_emoji
 from bot.model import Channel, ChannelFilter, Platform
+from bot.platform_config import DiscordConfig, HttpConfig, SlackConfig
+from bot.platform_config import Strict as _Strict
 
 CONFIG_ENV_VAR = "DIGESTBOT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -41,19 +39,6 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says which key and why, without secret values."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _blank_is_unset(value: object) -> object:
-    return None if value == "" else value
-
-
-# A token or signing secret. Blank counts as unset, so ``${SLACK_APP_TOKEN:-}`` (or a variable set to nothing)
-# leaves it out.
-Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
-
-
 class DatabaseConfig(_Strict):
     url: str = "sqlite:///digestbot.db"
 
@@ -61,53 +46,6 @@ class DatabaseConfig(_Strict):
 class AdminsConfig(_Strict):
     slack: tuple[str, ...] = ()
     discord: tuple[str, ...] = ()
-
-
-class HttpConfig(_Strict):
-    host: str = "127.0.0.1"
-    port: int = Field(default=3000, ge=0, le=65535)
-
-
-class SlackConfig(_Strict):
-    bot_token: Secret = None
-    signing_secret: Secret = None
-    app_token: Secret = None
-    api_url: str = "https://slack.com/api/"
-    http: HttpConfig = HttpConfig()
-    client_id: str | None = None
-    client_secret: Secret = None
-    # chat.postMessage pacing per channel: Slack allows about one message a second with short bursts.
-    messages_per_second: float = Field(default=1.0, gt=0)
-    burst: int = Field(default=3, ge=1)
-
-    @field_validator("api_url")
-    @classmethod
-    def _api_url_ends_with_slash(cls, value: str) -> str:
-        _require_http_url(value)
-        return value if value.endswith("/") else value + "/"
-
-    @property
-    def enabled(self) -> bool:
-        return self.bot_token is not None or self.client_id is not None
-
-
-class DiscordConfig(_Strict):
-    token: Secret = None
-    api_url: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None
-    sync_commands: bool = True
-    # Discord's global limit for a bot (raised for large bots on request); requests are spread under it.
-    requests_per_second: float = Field(default=50.0, gt=0)
-
-    @field_validator("api_url")
-    @classmethod
-    def _api_url_has_no_trailing_slash(cls, value: str) -> str:
-        _require_http_url(value)
-        return value.rstrip("/")
-
-    @property
-    def enabled(self) -> bool:
-        return self.token is not None
 
 
 class WeeklySchedule(_Strict):
@@ -183,6 +121,7 @@ class ChannelConfig(_Strict):
     platform: Platform
     id: str = ""
     guild: str | None = None
+    team: str | None = None  # the Slack workspace (T…) of the channel, when digestbot is in several
     schedule: Schedule | None = None
     filter: FilterConfig = Field(default_factory=FilterConfig)
 
@@ -190,6 +129,10 @@ class ChannelConfig(_Strict):
     def _id_required_on_chat_platforms(self) -> ChannelConfig:
         if self.platform is not Platform.CONSOLE and not self.id:
             raise ValueError(f"channel {self.name!r} needs the {self.platform.value} channel id")
+        if self.team is not None and self.platform is not Platform.SLACK:
+            raise ValueError(
+                f"channel {self.name!r}: team names a Slack workspace, not a {self.platform.value} one"
+            )
         return self
 
     def to_channel(self) -> Channel:
@@ -197,7 +140,7 @@ class ChannelConfig(_Strict):
             name=self.name,
             platform=self.platform,
             id=self.id or self.name,
-            guild_id=self.guild,
+            guild_id=self.team or self.guild,
             filter=self.filter.to_filter(),
         )
 
@@ -374,11 +317,6 @@ def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None 
     return parse_config(document, environ, origin=str(path))
 
 
-def _require_http_url(value: str) -> None:
-    if not re.match(r"^https?://[^/\s]+", value):
-        raise ValueError(f"must be an http(s) URL, got {value!r}")
-
-
 def _require_zone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -393,7 +331,10 @@ __all__ = [
     "Config",
     "ConfigError",
     "CronSchedule",
+    "DiscordConfig",
+    "HttpConfig",
     "Schedule",
+    "SlackConfig",
     "WeeklySchedule",
     "load_config",
     "parse_config",

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import ConfigError, CronSchedule, WeeklySchedule, load_config, parse_config
 from bot.emoji import normalise_emoji
@@ -157,3 +158,45 @@ def test_unknown_channel_lists_the_known_ones():
     config = parse_config({"channels": [{"name": "console", "platform": "console"}]}, {})
     with pytest.raises(ConfigError, match=r"no channel named 'slack' \(channels: console\)"):
         config.channel("slack")
+
+
+def test_slack_oauth_takes_both_keys_and_keeps_the_secret_hidden():
+    config = parse_config(
+        {"slack": {"client_id": "123.456", "client_secret": "${SLACK_CLIENT_SECRET}"}},
+        {"SLACK_CLIENT_SECRET": "oauth-secret-value-1"},
+    )
+    assert config.slack.oauth
+    assert config.slack.enabled
+    assert "chat:write" in config.slack.scopes
+    assert "oauth-secret-value-1" in config.secret_values()
+    assert "oauth-secret-value-1" not in repr(config)
+    assert not parse_config({"slack": {"bot_token": "xoxb-1"}}, {}).slack.oauth
+    blank = parse_config({"slack": {"client_id": "", "client_secret": "${S:-}"}}, {})
+    assert not blank.slack.oauth
+    for half in ({"client_id": "123.456"}, {"client_secret": "oauth-secret-value-1"}):
+        with pytest.raises(ConfigError) as caught:
+            parse_config({"slack": half}, {})
+        assert "slack.client_id and slack.client_secret" in str(caught.value)
+        assert "oauth-secret-value-1" not in str(caught.value)
+    with pytest.raises(ConfigError, match="not Socket Mode"):
+        parse_config({"slack": {"client_id": "1.2", "client_secret": "x", "app_token": "xapp-1"}}, {})
+
+
+def test_a_channel_names_its_slack_workspace_and_only_on_slack():
+    config = parse_config(
+        {"channels": [{"name": "news", "platform": "slack", "id": "C1", "team": "T123"}]}, {}
+    )
+    assert config.channel("news").to_channel().guild_id == "T123"
+    with pytest.raises(ConfigError, match="team names a Slack workspace, not a discord one"):
+        parse_config(
+            {"channels": [{"name": "d", "platform": "discord", "id": "1", "guild": "2", "team": "T1"}]}, {}
+        )
+
+
+def test_the_readmes_many_workspaces_example_is_a_valid_config():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Slack for many workspaces", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(yaml.safe_load(example), {"SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": "t"})
+    assert config.slack.oauth
+    assert [c.to_channel().guild_id for c in config.channels] == ["T0ACME", "T0BETA"]

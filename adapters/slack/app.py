@@ -20,12 +20,14 @@ from slack_bolt.app.async_app import AsyncApp
 
 from adapters.bootstrap import Application
 from adapters.slack.blocks import APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION, triage_blocks
-from adapters.slack.platform import SlackPlatform, make_client
+from adapters.slack.oauth import add_oauth_routes, build_oauth_app
+from adapters.slack.platform import SlackPlatform, make_client, voter_id
 from adapters.slack.requests import SlackRequestGate
 from bot.community.suggestions import Actor, Reply, split_suggest_text
 from bot.community.votes import ReactionEvent
 from bot.config import ConfigError
 from bot.model import Platform
+from bot.ports import PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,13 @@ def slack_time(ts: object) -> datetime | None:
         return None
 
 
+def is_admin(app: Application, team_id: object, user: str) -> bool:
+    """An admin of ``admins.slack``: with many workspaces named ``T…:U…``, as ids may repeat across them."""
+    if app.config.slack.oauth:
+        return voter_id(str(team_id or ""), user) in app.config.admins.slack
+    return user in app.config.admins.slack
+
+
 def slack_actor(app: Application, command: dict[str, Any]) -> Actor:
     user = str(command.get("user_id", ""))
     return Actor(
@@ -51,7 +60,7 @@ def slack_actor(app: Application, command: dict[str, Any]) -> Actor:
         user_id=user,
         workspace_id=command.get("team_id"),
         channel_id=command.get("channel_id"),
-        is_admin=user in app.config.admins.slack,
+        is_admin=is_admin(app, command.get("team_id"), user),
         display_name=command.get("user_name"),
     )
 
@@ -96,11 +105,20 @@ def _reply_of(task: asyncio.Future[Reply]) -> Reply:
 
 def build_bolt_app(app: Application, *, socket_mode: bool = False) -> AsyncApp:
     config = app.config.slack
-    if config.bot_token is None:
-        raise ConfigError("slack.bot_token is not set")
+    if config.bot_token is None and not config.oauth:
+        raise ConfigError("slack.bot_token is not set (nor slack.client_id and client_secret, for OAuth)")
     if not socket_mode and config.signing_secret is None:
         raise ConfigError("slack.signing_secret is not set (needed to check requests in HTTP mode)")
     platform = app.platform(Platform.SLACK)
+    if config.oauth:
+        if socket_mode:
+            raise ConfigError("Slack OAuth serves /slack/install over HTTP: leave slack.app_token unset")
+        assert isinstance(platform, SlackPlatform)
+        assert platform.installations is not None
+        client = make_client(config, session=platform.client.session, tokenless=True)
+        bolt = build_oauth_app(config, platform.installations, client, socket_mode=False)
+        register_listeners(app, bolt)
+        return bolt
     client = platform.client if isinstance(platform, SlackPlatform) else make_client(config)
     bolt = AsyncApp(
         client=client,
@@ -120,12 +138,13 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
         if item.get("type") != "message" or "ts" not in item or "channel" not in item:
             return
         user = str(event.get("user", ""))
+        team = (context.get("team_id") or body.get("team_id")) if app.config.slack.oauth else None
         outcome = await app.votes.handle(
             ReactionEvent(
                 platform=Platform.SLACK,
                 channel_id=str(item["channel"]),
                 message_id=str(item["ts"]),
-                user_id=user,
+                user_id=voter_id(team, user),
                 emoji=str(event.get("reaction", "")),
                 added=added,
                 event_id=body.get("event_id"),
@@ -164,7 +183,7 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
             user_id=user,
             workspace_id=(body.get("team") or {}).get("id"),
             channel_id=(body.get("channel") or {}).get("id"),
-            is_admin=user in app.config.admins.slack,
+            is_admin=is_admin(app, (body.get("team") or {}).get("id"), user),
         )
         triage = app.triage
         action_id = str(action.get("action_id", ""))
@@ -208,6 +227,7 @@ def build_web_app(
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
+    add_oauth_routes(web_app, bolt)
     if extra_routes is not None:
         extra_routes(web_app)
     return web_app
@@ -227,6 +247,12 @@ class SlackRuntime:
 
     async def start(self) -> None:
         config = self.app.config.slack
+        platform = self.app.platform(Platform.SLACK)
+        if config.oauth and config.bot_token is not None and isinstance(platform, SlackPlatform):
+            try:  # its workspace's events are authorized from the installation store, like the others'
+                await platform.static_team()
+            except PlatformError as error:
+                log.warning("slack: slack.bot_token was refused: %s", error)
         if config.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.bolt, config.app_token.get_secret_value())
             await self._socket.connect_async()  # type: ignore[no-untyped-call]

@@ -70,6 +70,7 @@ class Scheduler:
         poll_seconds: float = 1800.0,
         on_post: PostObserver | None = None,
         before_post: Callable[[int, Channel], Awaitable[object]] | None = None,
+        unavailable: Callable[[Channel], Awaitable[str | None]] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -85,6 +86,8 @@ class Scheduler:
         self.poll_seconds = poll_seconds
         self.on_post = on_post
         self.before_post = before_post  # e.g. last week's results, ahead of the new issue
+        # Why a channel cannot be posted to at all now (its Slack workspace uninstalled the app), or None.
+        self.unavailable = unavailable
         self._by_key = {(c.channel.platform, c.channel.id): c for c in self.channels}
         self._refresh_lock = asyncio.Lock()
         self._refreshed_at: datetime | None = None
@@ -208,6 +211,10 @@ class Scheduler:
         if run.attempts <= 1 and now - run.due_at > self.grace:
             log.warning("%s: the post due %s is past the grace period: skipped", channel.name, run.due_at)
             return await self._finish(run, RunState.SKIPPED, None, self._missed(now - run.due_at))
+        reason = await self.unavailable(channel) if self.unavailable is not None else None
+        if reason is not None:  # skipped, not retried: nothing will change until it is installed again
+            log.warning("%s: the post due %s is skipped: %s", channel.name, run.due_at, reason)
+            return await self._finish(run, RunState.SKIPPED, None, reason)
         await self.refresh_sources()
         async with self.uow_factory() as uow:
             number = await uow.issues.latest_number()

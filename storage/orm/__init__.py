@@ -10,7 +10,7 @@ Importing this package registers every table on ``Base.metadata``. Any change he
 this metadata differ.
 """
 
-from storage.orm import deliveries, issues, scheduling, suggestions, votes
+from storage.orm import deliveries, installations, issues, scheduling, suggestions, votes
 from storage.orm.base import Base
 
-__all__ = ["Base", "deliveries", "issues", "scheduling", "suggestions", "votes"]
+__all__ = ["Base", "deliveries", "installations", "issues", "scheduling", "suggestions", "votes"]

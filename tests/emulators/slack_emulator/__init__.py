@@ -63,11 +63,18 @@ Design notes and deliberate deviations from Slack:
   ``block_actions`` payload (form field ``payload``) for a button or ``static_select`` in a
   message, with a ``response_url`` recorded like a slash command's (:meth:`responses_for` with
   ``AppResponse.trigger_id``). No view submissions, shortcuts or ``replace_original``.
+* **Workspaces and OAuth** (``teams.py``): :meth:`SlackEmulator.add_team` adds workspaces with their
+  own bot user, channels and users; ``GET /oauth/v2/authorize`` (``team=`` picks the workspace) and
+  ``oauth.v2.access`` install the app (:meth:`SlackEmulator.set_oauth_app`) and give each workspace its
+  own bot token, which reaches only that workspace's channels (``channel_not_found`` elsewhere). Events
+  carry their channel's ``team_id``; :meth:`SlackEmulator.uninstall` revokes the token (``token_revoked``)
+  and sends ``app_uninstalled``.
 * **Not emulated:** channel membership (``not_in_channel``), other files.* methods, attachments validation,
   Slack assigning ``block_id``\s, edited/deleted events, events for the bot's *own* API actions
   (e.g. ``reactions.add`` by the bot does not emit ``reaction_added``), automatic Events API
-  retries on timeout (use :meth:`SlackEmulator.redeliver`), interactivity payloads, OAuth,
-  Enterprise Grid, workspace-wide ``chat.postMessage`` limits, Socket Mode ticket expiry.
+  retries on timeout (use :meth:`SlackEmulator.redeliver`), interactivity payloads, user tokens and
+  token rotation in OAuth, Enterprise Grid, workspace-wide ``chat.postMessage`` limits, Socket Mode
+  ticket expiry.
 """
 
 from tests.emulators.slack_emulator.blocks import validate_blocks

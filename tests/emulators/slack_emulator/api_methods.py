@@ -31,12 +31,12 @@ class ApiMethodsMixin:
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
-            "url": f"https://{self.team_domain}.slack.com/",
-            "team": self.team_domain,
+            "url": f"https://{self._current().domain}.slack.com/",
+            "team": self._current().domain,
             "user": self.bot_name,
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "team_id": self._current().id,
+            "user_id": self._current().bot_user_id,
+            "bot_id": self._current().bot_id,
             "is_enterprise_install": False,
         }
 
@@ -87,7 +87,11 @@ class ApiMethodsMixin:
         """Store a message the app's bot user posted in ``channel``."""
         return self._store(
             StoredMessage(
-                channel=channel, ts=self.next_ts(), user=self.bot_user_id, bot_id=self.bot_id, **fields
+                channel=channel,
+                ts=self.next_ts(),
+                user=self._current().bot_user_id,
+                bot_id=self._current().bot_id,
+                **fields,
             )
         )
 
@@ -144,7 +148,7 @@ class ApiMethodsMixin:
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         msg = self._find_message(params)
-        if msg.user != self.bot_user_id:
+        if msg.user != self._current().bot_user_id:
             raise _ApiError("cant_update_message")
         fields = self._message_fields(params, require_content=False)
         if not fields["text"] and fields["blocks"] is None and "blocks" not in params:
@@ -160,7 +164,7 @@ class ApiMethodsMixin:
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         msg = self._find_message(params)
-        if msg.user != self.bot_user_id:
+        if msg.user != self._current().bot_user_id:
             raise _ApiError("cant_delete_message")
         if msg.replies:  # Slack keeps a tombstone so the thread survives
             msg.subtype, msg.text, msg.blocks, msg.metadata = (
@@ -276,12 +280,12 @@ class ApiMethodsMixin:
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         msg, name = self._reaction_target(params)
-        self._apply_reaction(msg, self.bot_user_id, name, add=True)
+        self._apply_reaction(msg, self._current().bot_user_id, name, add=True)
         return {}
 
     def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
         msg, name = self._reaction_target(params)
-        self._apply_reaction(msg, self.bot_user_id, name, add=False)
+        self._apply_reaction(msg, self._current().bot_user_id, name, add=False)
         return {}
 
     def _reactions_get(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -39,8 +39,8 @@ class CommandsMixin:
         response_url = f"{self.base_url}commands/response/{response_id}"
         fields = {
             "token": self.verification_token,
-            "team_id": self.team_id,
-            "team_domain": self.team_domain,
+            "team_id": self.team_of_channel(channel_id),
+            "team_domain": self.teams[self.team_of_channel(channel_id)].domain,
             "channel_id": channel_id,
             "channel_name": self.channels[channel_id].name,
             "user_id": user_id,

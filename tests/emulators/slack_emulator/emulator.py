@@ -37,11 +37,13 @@ from tests.emulators.slack_emulator.records import (
 )
 from tests.emulators.slack_emulator.socket_mode import SocketModeMixin
 from tests.emulators.slack_emulator.state import StateMixin
+from tests.emulators.slack_emulator.teams import TeamsMixin
 from tests.emulators.slack_emulator.web_api import WebApiMixin
 
 
 class SlackEmulator(
     StateMixin,
+    TeamsMixin,
     WebApiMixin,
     ApiMethodsMixin,
     FilesMixin,
@@ -160,6 +162,7 @@ class SlackEmulator(
         self.port: int | None = None
         self._closing = False
 
+        self._init_teams()
         self.default_channel_id: str | None = None
         self.default_user_id: str | None = None
         if create_defaults:
@@ -182,6 +185,7 @@ class SlackEmulator(
         app.router.add_get("/socket-mode/link/", self._handle_socket)
         app.router.add_post("/commands/response/{response_id}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_get("/oauth/v2/authorize", self._handle_authorize)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.host, self._requested_port)
@@ -240,4 +244,5 @@ class SlackEmulator(
         "users.info": ApiMethodsMixin._users_info,
         "files.getUploadURLExternal": FilesMixin._files_get_upload_url_external,
         "files.completeUploadExternal": FilesMixin._files_complete_upload_external,
+        "oauth.v2.access": TeamsMixin._oauth_v2_access,
     }

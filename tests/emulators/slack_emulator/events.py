@@ -20,15 +20,18 @@ class EventsMixin:
     def _new_event_id(self) -> str:
         return f"Ev{next(self._ids):010d}"
 
-    def event_envelope(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
-        """Slack's ``event_callback`` envelope around ``event``."""
+    def event_envelope(
+        self, event: dict[str, Any], *, event_id: str | None = None, team_id: str | None = None
+    ) -> dict[str, Any]:
+        """Slack's ``event_callback`` envelope around ``event``, from ``team_id`` (else the channel's)."""
         channel = (event.get("item") or {}).get("channel") or event.get("channel") or ""
-        context = {"et": event.get("type"), "tid": self.team_id, "aid": self.api_app_id, "cid": channel}
+        team = self.teams[team_id or self.team_of_channel(channel)]
+        context = {"et": event.get("type"), "tid": team.id, "aid": self.api_app_id, "cid": channel}
         context_raw = base64.b64encode(json.dumps(context, separators=(",", ":")).encode()).decode()
         return {
             "token": self.verification_token,
-            "team_id": self.team_id,
-            "context_team_id": self.team_id,
+            "team_id": team.id,
+            "context_team_id": team.id,
             "context_enterprise_id": None,
             "api_app_id": self.api_app_id,
             "event": event,
@@ -38,8 +41,8 @@ class EventsMixin:
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": self.team_id,
-                    "user_id": self.bot_user_id,
+                    "team_id": team.id,
+                    "user_id": team.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -92,6 +95,7 @@ class EventsMixin:
         timestamp: int | None = None,
         bad_signature: bool = False,
         timeout_s: float = 10.0,
+        team_id: str | None = None,
     ) -> AppResponse:
         """POST a signed ``event_callback`` envelope to the app's Request URL.
 
@@ -100,7 +104,7 @@ class EventsMixin:
         (e.g. ``time.time() - 301`` for a stale request), ``bad_signature`` signs with a wrong
         secret. Slack itself gives the app 3 s to answer; ``AppResponse.elapsed`` reports the time.
         """
-        envelope = self.event_envelope(event, event_id=event_id)
+        envelope = self.event_envelope(event, event_id=event_id, team_id=team_id)
         body = json.dumps(envelope)
         headers = self.signed_headers(
             body, signing_secret=signing_secret, timestamp=timestamp, bad_signature=bad_signature

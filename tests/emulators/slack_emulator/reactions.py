@@ -33,7 +33,9 @@ class ReactionsMixin:
             "user": user,
             "item": {"type": "message", "channel": channel, "ts": ts},
             "reaction": name,
-            "item_user": stored.user if stored is not None else self.bot_user_id,
+            "item_user": stored.user
+            if stored is not None
+            else self.teams[self.team_of_channel(channel)].bot_user_id,
             "event_ts": self.next_ts(),
         }
 
@@ -64,6 +66,10 @@ class ReactionsMixin:
     ) -> EventDelivery | None:
         if user not in self.users:
             raise SlackEmulatorError(f"unknown user {user}")
+        team = self.team_of_channel(channel)
+        homes = {t.id for t in self.teams.values() if user in t.users} or {self.team_id}
+        if team not in homes and not self.users[user].is_bot:
+            raise SlackEmulatorError(f"user {user} is not in workspace {team}")
         msg = self.message(channel, ts)
         try:
             self._apply_reaction(msg, user, name, add=add)
@@ -74,11 +80,11 @@ class ReactionsMixin:
         event = (self.reaction_added_event if add else self.reaction_removed_event)(channel, ts, user, name)
         return await self.emit_event(event)
 
-    async def emit_event(self, event: dict[str, Any]) -> EventDelivery | None:
+    async def emit_event(self, event: dict[str, Any], *, team_id: str | None = None) -> EventDelivery | None:
         """Deliver an event to the configured target: :attr:`event_request_url` (HTTP) if set,
         else the newest open Socket Mode connection, else nowhere (returns ``None``)."""
         if self.event_request_url is not None:
-            await self.deliver_event(self.event_request_url, event)
+            await self.deliver_event(self.event_request_url, event, team_id=team_id)
             return self.deliveries[-1]
         if self._open_socket_connections():
             return await self.push_socket_event(event)

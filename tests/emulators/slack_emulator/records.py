@@ -52,6 +52,7 @@ class Channel:
     id: str
     name: str
     is_private: bool = False
+    team: str = ""  # the workspace it is in (the emulator's first one when empty)
     created: int = field(default_factory=lambda: int(time.time()))
 
     def to_api(self) -> dict[str, Any]:

@@ -32,13 +32,17 @@ class StateMixin:
             raise ValueError("bot tokens start with xoxb-")
         self._bot_tokens.add(token)
 
-    def add_channel(self, name: str, *, is_private: bool = False) -> str:
-        """Create a channel and return its id (``C…``). Names must be unique."""
+    def add_channel(self, name: str, *, is_private: bool = False, team: str | None = None) -> str:
+        """Create a channel (in ``team``, else the first workspace) and return its id (``C…``). Names
+        are unique in a workspace."""
         name = name.lstrip("#")
-        if any(c.name == name for c in self.channels.values()):
+        team = team or self.team_id
+        if team not in self.teams:
+            raise SlackEmulatorError(f"unknown team {team}")
+        if any(c.name == name and self.team_of_channel(c.id) == team for c in self.channels.values()):
             raise SlackEmulatorError(f"channel {name!r} exists")
         cid = self._new_id("G" if is_private else "C")
-        self.channels[cid] = Channel(cid, name, is_private)
+        self.channels[cid] = Channel(cid, name, is_private, team=team)
         self._messages[cid] = []
         return cid
 
@@ -48,18 +52,28 @@ class StateMixin:
                 return c.id
         raise SlackEmulatorError(f"no channel named {name!r}")
 
-    def add_user(self, name: str, *, real_name: str | None = None, is_bot: bool = False) -> str:
-        uid = self._new_id("U")
-        self.users[uid] = User(uid, name, real_name or name, is_bot=is_bot)
+    def add_user(
+        self,
+        name: str,
+        *,
+        real_name: str | None = None,
+        is_bot: bool = False,
+        team: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
+        """A user of ``team`` (else the first workspace); ``user_id`` may repeat one of another workspace."""
+        uid = user_id or self._new_id("U")
+        self.users.setdefault(uid, User(uid, name, real_name or name, is_bot=is_bot))
+        self.teams[team or self.team_id].users.add(uid)
         return uid
 
     def _resolve_channel(self, value: Any) -> str:
         if not value or not isinstance(value, str):
             raise _ApiError("channel_not_found")
-        if value in self.channels:
+        if value in self.channels and self._channel_in_current_team(value):
             return value
         for c in self.channels.values():
-            if value.lstrip("#") == c.name:
+            if value.lstrip("#") == c.name and self._channel_in_current_team(c.id):
                 return c.id
         raise _ApiError("channel_not_found")
 

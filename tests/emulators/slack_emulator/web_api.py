@@ -34,6 +34,8 @@ class WebApiMixin:
         return params
 
     def _authenticate(self, method: str, request: web.Request, params: dict[str, Any]) -> str:
+        if method == "oauth.v2.access":  # the app's client id and secret, not a token
+            return self._oauth_client(request, params)
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.pop("token", None)
         params.pop("token", None)
@@ -45,7 +47,9 @@ class WebApiMixin:
             if token in self._bot_tokens:
                 raise _ApiError("not_allowed_token_type")
             raise _ApiError("invalid_auth")
+        self._refuse_revoked(token)
         if token in self._bot_tokens:
+            self._set_current_team(token)
             return token
         if token in self._app_tokens:
             raise _ApiError("not_allowed_token_type")
@@ -99,7 +103,7 @@ class WebApiMixin:
             handler = self._API_METHODS.get(method)
             if handler is None:
                 raise _ApiError("unknown_method", req_method=method)
-            self._authenticate(method, request, params)
+            token = self._authenticate(method, request, params)
             self.calls.append((method, dict(params)))
             self.call_counts[method] += 1
             delays = self._delays.get(method)
@@ -115,6 +119,7 @@ class WebApiMixin:
                 raise _ApiError(fault.error or "internal_error", status=fault.status, headers=headers)
             if method != "chat.postMessage":
                 self._check_method_limit(method)
+            self._set_current_team(token)  # the handler acts as this token's workspace
             result = handler(self, params)
         except _ApiError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
