@@ -130,17 +130,42 @@ def prose_style(blocks: list[Block]) -> bool:
 
 def body_has_items(body: list[Block], *, strict_lists: bool) -> bool:
     """Whether the blocks under a title hold items of their own. A short list of links after prose is the
-    title's sources ("- [reddit](…)", "- [gh](…)"), not items; the same list right under the title is."""
-    prose = False
+    title's sources ("- [reddit](…)", "- [gh](…)"), not items; the same list right under the title is, and
+    so is one the prose introduces ("These are the RFCs that were approved this week:")."""
+    prose = introduced = False
     for block in body:
         if block.kind == "list" and is_source_list(block):
-            if not prose:
+            if not prose or introduced:
                 return True
             continue
+        if prose and block.kind == "list" and not mostly_leads(block):
+            continue  # points of the prose above, with a link or two among them
         if item_shaped(block, strict_lists=strict_lists):
             return True
         prose = prose or (block.kind == "paragraph" and has_word(block.plain()))
+        introduced = block.kind == "paragraph" and block.plain().rstrip().endswith((":", "："))
     return False
+
+
+def mostly_leads(block: Block) -> bool:
+    """Whether at least half the entries of a list start with a link (a list of items, not of points)."""
+    leads = sum(
+        1
+        for item in block.children
+        if item.children
+        and item.children[0].kind == "paragraph"
+        and lead_of(item.children[0].inline, item.children[0].inline.spans, strict=False) is not None
+    )
+    return leads * 2 >= len(block.children) > 0
+
+
+def first_link_entry(block: Block) -> str | None:
+    """The URL of a list's first entry that is a link and nothing else ("- [GitHub](…)")."""
+    for item in block.children:
+        first = item.children[0] if item.children and item.children[0].kind == "paragraph" else None
+        if first is not None and first.inline.is_link_only():
+            return first.inline.links()[0][1]
+    return None
 
 
 def placeholder(body: list[Block]) -> bool:

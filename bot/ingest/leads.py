@@ -18,7 +18,8 @@ _TAG = re.compile(r"\[[^\]\n]{1,30}\]|【[^】\n]{1,20}】")
 # What may follow a leading link in a paragraph for the link to be a title rather than the start of a
 # sentence: punctuation, a dash, a bracket, "by …", full-width punctuation.
 _SEPARATOR = re.compile(
-    r"^\s*(?:[.:;,!?)\]]|[-–—|]\s|[(（【「『《]|[：，。；！？、）】]|by\s|via\s)", re.IGNORECASE
+    r"^\s*(?:[.:;,!?)\]]|[-–—|]\s|[(（【「『《]|[：，。；！？、）】]|by\s+\S+(?:\s+\S+){0,3}\s*(?:$|[.,;:!?(])|via\s)",
+    re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+([^.!?\n]{1,80}?)\s*$", re.IGNORECASE)
 CREDITS_INTRO = re.compile(
@@ -30,6 +31,10 @@ _NUMBERED = re.compile(
     r"^\s*(?:\d{1,3}\s*[、．.:：]|[(（]\d{1,3}[)）]|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf])\s*"
 )
 ATTRIBUTION = re.compile(r"^\s*(?:--|——|[–—―])\s*")
+# "[Bitcoin Core #35493][] fixes …": a reference link whose definition is not in the file
+UNRESOLVED_REFERENCE = re.compile(r"^\[([^\[\]\n]{1,80})\]\[[^\[\]\n]{0,80}\]\s*")
+# A section that presents one thing: "Crate of the Week", "Package of the week", "本周最佳 crate"
+FEATURE = re.compile(r"\bof the (?:week|month)\b|周最佳|本周(?:推荐|精选)|今週の", re.IGNORECASE)
 LABEL = re.compile(r"[:：]\s*$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\s:：]+(?:\s+[^\s:：]+){0,3}\s*[:：]\s*$")
 # An empty section's placeholder: "*No calls for testing were issued this week.*"
@@ -171,9 +176,39 @@ def aside_kind(title: str) -> str | None:
     return None
 
 
+def bold_label(inline: Inline) -> tuple[str, str] | None:
+    """``**Title**: text`` (or ``**Title:** text``): the bold words before a colon, and the text after it."""
+    spans = inline.spans
+    end = 0
+    while (
+        end < len(spans) and spans[end].link is None and (spans[end].strong or not has_word(spans[end].text))
+    ):
+        end += 1
+    label = re.sub(r"^[\s*_]+", "", inline.text(spans[:end]))  # "**<!-- -->****Title**" leaves "****"
+    rest = inline.text(spans[end:])
+    if not has_word(label) or len(label) > 120 or not any(s.strong for s in spans[:end]):
+        return None
+    if LABEL.search(label):
+        return LABEL.sub("", label).strip(), rest
+    if re.match(r"^\s*[:：]", rest):
+        return label, re.sub(r"^\s*[:：]\s*", "", rest)
+    return None
+
+
 def sentence_item(inline: Inline, more: list[str], context: str | None) -> Item | None:
-    """A list item without a leading link: "Title https://…" gives that title and URL; a sentence with a
-    link in it gives its first sentence as the title."""
+    """A list item without a leading link: "Title https://…" gives that title and URL; "**Title**: …" gives
+    the bold title and the item's main link; "[Title][] …" whose reference is defined elsewhere (a site's
+    include) gives that title without a URL; a sentence with a link in it gives its first sentence."""
+    text = inline.text()
+    unresolved = UNRESOLVED_REFERENCE.match(text)
+    if unresolved:
+        return make_item(
+            unresolved.group(1), None, join_paragraphs([context or "", text[unresolved.end() :], *more])
+        )
+    labelled = bold_label(inline)
+    if labelled is not None:
+        url = main_link(inline.links())
+        return make_item(labelled[0], url, join_paragraphs([context or "", labelled[1], *more]))
     for index, href in enumerate(inline.hrefs):
         if href is None:
             continue
@@ -185,7 +220,6 @@ def sentence_item(inline: Inline, more: list[str], context: str | None) -> Item 
             if has_word(before):
                 return make_item(before, href, join_paragraphs([context or "", after, *more]))
         break
-    text = inline.text()
     url = main_link(inline.links())
     title, rest = first_sentence(text)
     return make_item(title, url, join_paragraphs([context or "", rest, *more]))

@@ -102,7 +102,7 @@ def _flatten(node: SyntaxTreeNode, out: Inline, link: int | None = None, strong:
             out.add_break(link, hard=kind == "hardbreak")
         elif kind == "link":
             _flatten(child, out, out.open_link(child.attrs.get("href")), strong)
-        elif kind in ("strong", "em"):
+        elif kind == "strong":
             _flatten(child, out, link, True)
         elif kind == "image":
             out.images += 1

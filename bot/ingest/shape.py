@@ -40,7 +40,9 @@ from bot.ingest.classify import (
     bold_lead,
     bold_line,
     bold_title_paragraph,
+    first_link_entry,
     is_source_list,
+    mostly_leads,
     placeholder,
     prose_style,
 )
@@ -49,6 +51,7 @@ from bot.ingest.common import (
     join_paragraphs,
 )
 from bot.ingest.leads import (
+    FEATURE,
     aside_kind,
     lead_of,
     split_rest,
@@ -206,6 +209,7 @@ class _Shaper(ContentShaper):
         self.flush()
         self.builder.heading(level, lead.title if lead is not None and not lead.rest else title)
         self.note(block, "section", "items follow it" if has_items else "a heading (no items under it)")
+        self.feature = not has_items and bool(FEATURE.search(title)) and not placeholder(body)
         if not self.items_seen:
             self.intro_heading = tidy(title) or None
         self.labels = []
@@ -239,7 +243,9 @@ class _Shaper(ContentShaper):
         sources = next((b for b in content if is_source_list(b)), None)
         if prose and sources is not None:
             return sources.all_links()[0][1]
-        return None
+        # prose, then its points with a link entry among them ("- `luasnips` support…", "- [GitHub](…)")
+        points = [first_link_entry(b) for b in content if b.kind == "list" and not mostly_leads(b)]
+        return next((url for url in points if url), None) if prose else None
 
     def heading_item(self, index: int, end: int, title: str, url: str | None, rest: str) -> int:
         block = self.blocks[index]

@@ -24,6 +24,7 @@ from bot.ingest.leads import (
     LABEL,
     PLACEHOLDER,
     SENTENCE_STOP,
+    UNRESOLVED_REFERENCE,
     first_sentence,
     lead_of,
     main_link,
@@ -107,6 +108,13 @@ class ContentShaper(ShaperState):
     def plain_paragraph(self, block: Block, text: str) -> None:
         """Running text: the blurb of the item above, the intro, or left out."""
         inline = block.inline
+        url = main_link(inline.links())
+        if self.feature and self.pending is None and url is not None:
+            self.feature = False  # "This week's crate is [diatomic-waker](…), a …"
+            title = next(t for t, u in inline.links() if u == url)
+            self.start(title, url, [text], None, strong=False)
+            self.note(block, "item", "names the feature of a '… of the week' section")
+            return
         if self.pending is not None:
             link_texts = [t for t, _ in inline.links()]
             if CREDIT_LINE.match(text) or any(is_boilerplate_link(t) for t in link_texts):
@@ -158,6 +166,10 @@ class ContentShaper(ShaperState):
 
     def quote(self, block: Block) -> None:
         text = block.plain()
+        first = block.children[0] if block.children else None
+        if first is not None and first.kind == "paragraph" and bold_title_paragraph(first):
+            self.quoted_entry(block)
+            return
         if self.pending is not None:
             self.pending.item.parts.append(text)
             self.note(block, "blurb", "a quote in an item")
@@ -167,6 +179,18 @@ class ContentShaper(ShaperState):
         else:
             self.loose.append(text)
             self.note(block, "ignored", "a quote outside any item (kept for a source line)")
+
+    def quoted_entry(self, block: Block) -> None:
+        """A quote that holds an entry of its own (a bold title and its link, as a link card): its blocks are
+        read as if they were not quoted."""
+        for child in block.children:
+            if child.kind == "paragraph":
+                self.paragraph(child)
+            elif child.kind == "list":
+                self.list_block(child)
+            elif self.pending is not None and has_word(child.plain()):
+                self.pending.item.parts.append(child.plain())
+                self.note(child, "blurb", "in a quoted entry")
 
     # ------------------------------------------------------------------------------------- lists
 
@@ -217,7 +241,7 @@ class ContentShaper(ShaperState):
                 else:
                     for sub in nested:
                         self.list_items(sub, own or context, depth + 1)
-            elif first is not None and inline.links():
+            elif first is not None and (inline.links() or UNRESOLVED_REFERENCE.match(own)):
                 self.add(sentence_item(inline, [c.plain() for c in others], context))
 
     def label(self, own: str, nested: list[Block], depth: int) -> None:

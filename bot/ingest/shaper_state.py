@@ -40,6 +40,7 @@ class ShaperState:
     intro_heading: str | None = None  # a section before the first item, whose prose goes to the intro
     labels: list[Label] = field(default_factory=list)
     prose: bool = False
+    feature: bool = False  # a "… of the week" section: its first sentence with a link names the item
 
     # ------------------------------------------------------------------------------------- helpers
 
@@ -72,6 +73,7 @@ class ShaperState:
     ) -> None:
         self.flush()
         self.intro_heading = None
+        self.feature = False
         self.pending = Pending(PendingItem(title, url, [p for p in parts if p], byline), strong)
 
     def to_intro(self, text: str) -> None:
