@@ -179,3 +179,8 @@ class Block:
 
 
 RULE_TEXT = re.compile(r"^[\s\-*_=~]{3,}$")
+
+# "#### Author: [name](…)", "By Jo Doe": a small heading that credits an entry, not a section of its own
+BYLINE_HEADING = re.compile(
+    r"^\s*(?:(?:authors?|written by|posted by|作者|著者)\s*[:：]|by\s+\S)", re.IGNORECASE
+)

@@ -125,7 +125,18 @@ def prose_style(blocks: list[Block]) -> bool:
             section.append(block)
     if started:
         close()
-    return prose >= 2 and prose > shaped
+    return (prose >= 2 and prose > shaped) or _mostly_prose_paragraphs(blocks)
+
+
+def _mostly_prose_paragraphs(blocks: list[Block]) -> bool:
+    """Whether more of the issue's news is told in paragraphs with links than in entries (list entries and
+    paragraphs shaped as items), with at least ten such paragraphs under headings: a monthly report in prose
+    with a list or two in it."""
+    paragraphs = sum(1 for b in blocks if prose_paragraph(b))
+    if paragraphs < 10 or sum(1 for b in blocks if b.kind == "heading" and not b.minor) < 2:
+        return False
+    entries = sum(len(b.children) if b.kind == "list" else 1 for b in blocks if item_shaped(b))
+    return paragraphs > entries
 
 
 def body_has_items(body: list[Block], *, strict_lists: bool) -> bool:

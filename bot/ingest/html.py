@@ -14,7 +14,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, PageElement, Tag
 
-from bot.ingest.blocks import Block, Inline
+from bot.ingest.blocks import BYLINE_HEADING, Block, Inline
 from bot.ingest.common import detect_number, finish, is_url, parse_date, squash, title_from_filename
 from bot.ingest.report import ParseReport
 from bot.ingest.shape import shape
@@ -159,7 +159,7 @@ class _Builder:
         if name in _HEADINGS:
             inline = inline_of(el)
             level = int(name[1])
-            minor = level >= 4 and not inline.links()
+            minor = level >= 4 and (not inline.links() or bool(BYLINE_HEADING.match(inline.text())))
             return [Block("heading", inline, level=level, minor=minor)]
         if name == "p":
             inner = [c for c in el.children if isinstance(c, Tag) and c.name in _BLOCKS]

@@ -36,6 +36,8 @@ UNRESOLVED_REFERENCE = re.compile(r"^\[([^\[\]\n]{1,80})\]\[[^\[\]\n]{0,80}\]\s*
 # A section that presents one thing: "Crate of the Week", "Package of the week", "本周最佳 crate"
 FEATURE = re.compile(r"\bof the (?:week|month)\b|周最佳|本周(?:推荐|精选)|今週の", re.IGNORECASE)
 LABEL = re.compile(r"[:：]\s*$")
+# "2026-03-14 | Online | [Title](…)": the fields of an event line before its link
+_FIELDS_PREFIX = re.compile(r"^\s*(?:[^|\n]{1,40}\|\s*){1,4}$")
 _LABEL_PREFIX = re.compile(r"^\s*[^\s:：]+(?:\s+[^\s:：]+){0,3}\s*[:：]\s*$")
 # An empty section's placeholder: "*No calls for testing were issued this week.*"
 PLACEHOLDER = re.compile(
@@ -70,8 +72,14 @@ _ASIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "subscribe",
-        re.compile(r"^(?:subscribe|subscription|how to subscribe|follow us|订阅|訂閱|購読|关注我们)", re.I),
+        re.compile(
+            r"^(?:subscribe|subscription|how to subscribe|follow us|订阅|訂閱|購読|关注我们|"
+            r"want to (?:see|contribute|help|get involved)|how to contribute|contribute\b|donations?\b|"
+            r"support (?:us|the project)\b)",
+            re.I,
+        ),
     ),
+    ("tips", re.compile(r"^(?:did you know|tips? (?:and|&) tricks)\b", re.I)),
     ("jobs", re.compile(r"\b(?:jobs?|hiring|careers?)\b|招聘|谁在招|内推|求人", re.I)),
 )
 
@@ -91,7 +99,9 @@ class Lead:
     attribution: bool
 
 
-def lead_of(inline: Inline, spans: list[Span], *, strict: bool, label_ok: bool = False) -> Lead | None:
+def lead_of(
+    inline: Inline, spans: list[Span], *, strict: bool, label_ok: bool = False, fields_ok: bool = False
+) -> Lead | None:
     """The link ``spans`` start with (after "[tags]", emoji, punctuation or a dash), if any.
 
     ``strict`` (paragraphs): the link must be followed by punctuation, a dash or nothing unless it is bold,
@@ -108,7 +118,7 @@ def lead_of(inline: Inline, spans: list[Span], *, strict: bool, label_ok: bool =
         end += 1
     prefix = inline.text(spans[:start])
     tags = _TAG.findall(prefix)
-    if label_ok and _LABEL_PREFIX.match(prefix):
+    if (label_ok and _LABEL_PREFIX.match(prefix)) or (fields_ok and _FIELDS_PREFIX.match(prefix)):
         prefix, tags = "", []  # "Org development: [title](…)": the label is the list's, not the title's
     if has_word(_TAG.sub("", prefix)):
         return None

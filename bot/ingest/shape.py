@@ -41,6 +41,7 @@ from bot.ingest.classify import (
     bold_line,
     bold_title_paragraph,
     first_link_entry,
+    heading_lead,
     is_source_list,
     mostly_leads,
     placeholder,
@@ -192,7 +193,10 @@ class _Shaper(ContentShaper):
         end = self.body_end(index, level, linked=lead is not None)
         body = self.blocks[index + 1 : end]
         title = block.inline.text()
-        deeper = any(b.kind == "heading" and not b.minor and b.level > level for b in body)
+        deeper = any(
+            b.kind == "heading" and not b.minor and b.level > level and (lead is None or heading_lead(b))
+            for b in body
+        )  # under a linked title, headings without links are parts of its article ("### Constructors")
         has_items = deeper or body_has_items(body, strict_lists=lead is not None) or placeholder(body)
         if lead is not None and lead.rest and level == 7 and not lead.emphasised:
             lead = None
@@ -258,7 +262,7 @@ class _Shaper(ContentShaper):
                 self.flush()
                 return position + 1
             if body.kind == "heading" and body.minor:
-                self.note(body, "ignored", "a small heading inside an item (a byline)")
+                self.note(body, "blurb", "a small heading inside an item (a byline)")
             elif body.kind == "paragraph" and body.inline.is_link_only() and self.pending is not None:
                 pending = self.pending.item
                 if pending.url is None:

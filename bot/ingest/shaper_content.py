@@ -89,7 +89,8 @@ class ContentShaper(ShaperState):
             return
         if lead is not None and self.pending is not None and lead.title.startswith(("http://", "https://")):
             lead = None  # a bare address on its own line belongs to the item above
-        if lead is not None and self.prose and self.builder.has_heading and not lead.emphasised:
+        told = self.prose and (self.builder.has_heading or self.items_seen)  # news told as prose
+        if lead is not None and told and not lead.emphasised:
             lead = None  # an issue written as prose: "[SE-0268](…): *…* was accepted." is a sentence
         if lead is not None:
             blurb, byline = split_rest(lead.rest)
@@ -97,7 +98,7 @@ class ContentShaper(ShaperState):
             self.start(lead.title, lead.url, parts, byline, strong=False)
             self.note(block, "item", "starts with a link")
             return
-        if self.prose and self.builder.has_heading and prose_paragraph(block, lead_ok=True):
+        if told and prose_paragraph(block, lead_ok=True):
             self.flush()
             title, rest = first_sentence(text)
             self.start(title, main_link(inline.links()), [rest], None, strong=False)
@@ -226,7 +227,13 @@ class ContentShaper(ShaperState):
             others = li.children[1:] if first is not None else li.children
             nested = [child for child in li.children if child.kind == "list"]
             inline = first.inline if first is not None else Inline()
-            lead = lead_of(inline, inline.spans, strict=False, label_ok=True) if first is not None else None
+            # "date | place | [Title](…)" is an entry, unless it has talks nested under it (their context)
+            flat = not any(list_has_items(n) for n in nested)
+            lead = (
+                lead_of(inline, inline.spans, strict=False, label_ok=True, fields_ok=flat)
+                if first is not None
+                else None
+            )
             own = inline.text() if first is not None else ""
             if lead is not None:
                 blurb, byline = split_rest(lead.rest)
