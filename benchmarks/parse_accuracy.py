@@ -5,8 +5,8 @@ Usage::
     python -m benchmarks.parse_accuracy [--corpus DIR ...] [--details] [--no-default]
 
 The corpus is every ``<issue file>.expected.yaml`` under ``tests/corpus/`` (issues written for digestbot in
-the shapes of real newsletters) plus under each ``--corpus DIR`` (for instance a folder of real issues kept
-outside the repository). An expected file names the issue beside it (or gives its path as ``issue:``), the
+the shapes of real newsletters) plus under each ``--corpus DIR`` and ``$DIGESTBOT_REAL_CORPUS`` (a folder of
+real issues kept outside the repository, as their expected files say where each came from). An expected file names the issue beside it (or gives its path as ``issue:``), the
 newsletter (``newsletter:``, else the folder's name) and, in order, the sections with each item's title
 and URL (``url: null`` for an item without a link); ``note:`` records the judgement calls. A feed may list
 ``issues:``, each with its own ``sections:``; otherwise the sections of all its entries are read in order.
@@ -25,14 +25,19 @@ Matching, precisely:
   item is used once). The items figure is matched / expected; items digestbot found that are expected
   nowhere are listed as "extra".
 * **sections matched** counts expected sections (with items) that digestbot found with items in them.
+* an expected item with ``known_miss: <why>`` is one the reader is known not to get (a link the file does
+  not hold, say): it counts as expected and, unless found, as missed, and is listed apart from new misses.
 
-The parse time is the median of three parses of each issue (after one warm-up), from bytes to issues.
+The parse time is the median of three parses of each issue (after one warm-up), from bytes to issues, in
+CPU time of this process (``time.process_time``): on a machine other work keeps busy, wall-clock time
+measures the queue for a core rather than the parser.
 Targets: 97% of items overall, no newsletter under 90%, every issue under 200 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -92,6 +97,7 @@ class Expected:
     issue_path: Path
     newsletter: str
     sections: list[dict[str, Any]]
+    corpus: str = "authored"
 
     @classmethod
     def load(cls, path: Path) -> Expected:
@@ -117,6 +123,8 @@ class Result:
     sections_matched: int = 0
     extra: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)  # expected misses (``known_miss:``) that were missed
+    found_known: list[str] = field(default_factory=list)  # known misses the reader now gets
     ms: float = 0.0
     error: str | None = None
 
@@ -143,9 +151,12 @@ def compare(expected: Expected, issues: list[Issue]) -> Result:
                 if norm_title(got.title) == want_title and norm_url(got.url) == want_url:
                     used[index] = True
                     result.items_matched += 1
+                    if item.get("known_miss"):
+                        result.found_known.append(f"[{title}] {item.get('title')} <{item.get('url')}>")
                     break
             else:
-                result.missed.append(f"[{title}] {item.get('title')} <{item.get('url')}>")
+                line = f"[{title}] {item.get('title')} <{item.get('url')}>"
+                (result.known if item.get("known_miss") else result.missed).append(line)
     result.extra = [f"[{s}] {i.title} <{i.url}>" for (s, i), u in zip(parsed, used, strict=True) if not u]
     return result
 
@@ -161,9 +172,9 @@ def run_one(expected: Expected) -> Result:
         return result
     times = []
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         parse_bytes(data, filename=name)
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((time.process_time() - start) * 1000)
     result = compare(expected, issues)
     result.ms = statistics.median(times)
     return result
@@ -172,12 +183,33 @@ def run_one(expected: Expected) -> Result:
 def find(corpora: list[Path]) -> list[Expected]:
     found: list[Expected] = []
     for corpus in corpora:
-        found.extend(Expected.load(p) for p in sorted(corpus.rglob(f"*{SUFFIX}")))
+        for path in sorted(corpus.rglob(f"*{SUFFIX}")):
+            expected = Expected.load(path)
+            expected.corpus = "authored" if corpus == DEFAULT_CORPUS else "real"
+            found.append(expected)
     return found
+
+
+def real_corpora() -> list[Path]:
+    """Folders of real issues named by ``$DIGESTBOT_REAL_CORPUS`` (``:``-separated), if any."""
+    return [Path(p) for p in os.environ.get("DIGESTBOT_REAL_CORPUS", "").split(os.pathsep) if p]
 
 
 def pct(part: int, whole: int) -> str:
     return f"{part / whole:6.1%}" if whole else "   n/a"
+
+
+def print_row(corpus: str, name: str, group: list[Result]) -> float:
+    """One line of the table; returns the group's share of items matched."""
+    ie, im = sum(r.items_expected for r in group), sum(r.items_matched for r in group)
+    se, sm = sum(r.sections_expected for r in group), sum(r.sections_matched for r in group)
+    extra = sum(len(r.extra) for r in group)
+    slowest = max((r.ms for r in group), default=0.0)
+    print(
+        f"{corpus:<8} {name:<38} {len(group):>6} {im:>6}/{ie:<6} {pct(im, ie)} {sm:>4}/{se:<4} {pct(sm, se)} "
+        f"{extra:>5} {slowest:>7.1f}"
+    )
+    return im / ie if ie else 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,31 +218,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-default", action="store_true", help="Leave out tests/corpus/.")
     parser.add_argument("--details", action="store_true", help="List missed and extra items per issue.")
     args = parser.parse_args(argv)
-    corpora = ([] if args.no_default else [DEFAULT_CORPUS]) + args.corpus
+    corpora = ([] if args.no_default else [DEFAULT_CORPUS]) + args.corpus + real_corpora()
     results = [run_one(e) for e in find(corpora)]
     if not results:
         print("no expected files found", file=sys.stderr)
         return 1
-    by_letter: dict[str, list[Result]] = defaultdict(list)
+    by_letter: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for result in results:
-        by_letter[result.expected.newsletter].append(result)
+        by_letter[(result.expected.corpus, result.expected.newsletter)].append(result)
 
-    print(f"{'newsletter':<34} {'issues':>6} {'items':>13} {'':>6} {'sections':>9} {'':>6} {'extra':>5}")
-    worst = 1.0
-    for letter, group in sorted(by_letter.items()):
-        ie, im = sum(r.items_expected for r in group), sum(r.items_matched for r in group)
-        se, sm = sum(r.sections_expected for r in group), sum(r.sections_matched for r in group)
-        extra = sum(len(r.extra) for r in group)
-        worst = min(worst, im / ie if ie else 1.0)
-        print(
-            f"{letter[:34]:<34} {len(group):>6} {im:>6}/{ie:<6} {pct(im, ie)} {sm:>4}/{se:<4} {pct(sm, se)} {extra:>5}"
-        )
-    ie, im = sum(r.items_expected for r in results), sum(r.items_matched for r in results)
-    se, sm = sum(r.sections_expected for r in results), sum(r.sections_matched for r in results)
-    extra = sum(len(r.extra) for r in results)
     print(
-        f"{'TOTAL':<34} {len(results):>6} {im:>6}/{ie:<6} {pct(im, ie)} {sm:>4}/{se:<4} {pct(sm, se)} {extra:>5}"
+        f"{'corpus':<8} {'newsletter':<38} {'issues':>6} {'items':>13} {'':>6} {'sections':>9} {'':>6} "
+        f"{'extra':>5} {'max ms':>7}"
     )
+    worst = 1.0
+    for (corpus, letter), group in sorted(by_letter.items()):
+        worst = min(worst, print_row(corpus, letter[:38], group))
+    for corpus in sorted({c for c, _ in by_letter}):
+        print_row(corpus, "total", [r for r in results if r.expected.corpus == corpus])
+    im, ie = sum(r.items_matched for r in results), sum(r.items_expected for r in results)
+    print_row("all", "TOTAL", results)
     times = [r.ms for r in results if r.error is None]
     slowest = max(results, key=lambda r: r.ms)
     print(
@@ -220,10 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         if result.error:
             print(f"  {result.expected.issue_path}: error: {result.error}")
-        if args.details and (result.missed or result.extra):
+        if args.details and (result.missed or result.extra or result.known):
             print(f"\n{result.expected.issue_path}:")
             for line in result.missed:
                 print(f"  missed {line}")
+            for line in result.known:
+                print(f"  known  {line}")
             for line in result.extra:
                 print(f"  extra  {line}")
     ok = im / ie >= TARGET_TOTAL and worst >= TARGET_EACH and slowest.ms < TARGET_MS

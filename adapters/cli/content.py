@@ -71,16 +71,22 @@ def issue_as_json(issue: Issue) -> dict[str, Any]:
 
 
 def issue_tree(issue: Issue) -> Tree:
+    from rich.text import Text
     from rich.tree import Tree
 
+    # a newsletter's text is shown as written (as Text, not markup): "[/]" in a title is not Rich markup
     number = f"#{issue.number} " if issue.number is not None else ""
-    tree = Tree(f"[bold]{number}{issue.title}[/]")
+    tree = Tree(Text(number + issue.title, style="bold"))
     for section in issue.sections:
-        branch = tree.add(f"[bold cyan]{section_display_title(section)}[/] ({len(section.items)} items)")
+        label = Text.assemble((section_display_title(section), "bold cyan"), f" ({len(section.items)} items)")
+        branch = tree.add(label)
         for item in section.items:
-            mark = " [yellow](sponsored)[/]" if item.sponsored else ""
-            link = f" [blue]{item.url}[/]" if item.url else ""
-            branch.add(f"{item.position + 1}. {item.title}{mark}{link}")
+            line = Text(f"{item.position + 1}. {item.title}")
+            if item.sponsored:
+                line.append(" (sponsored)", style="yellow")
+            if item.url:
+                line.append(f" {item.url}", style="blue")
+            branch.add(line)
     return tree
 
 
@@ -201,6 +207,7 @@ def list_issues(ctx: Context, as_json: bool) -> None:
     @with_app
     async def body(app: Application) -> None:
         from rich.table import Table
+        from rich.text import Text
 
         async with app.uow_factory() as uow:
             summaries = await uow.issues.summaries()
@@ -217,7 +224,7 @@ def list_issues(ctx: Context, as_json: bool) -> None:
         table = Table("#", "Title", "Published", "Sections", "Items")
         for s in summaries:
             published = str(s.published_on) if s.published_on else ""
-            table.add_row(str(s.number), s.title, published, str(s.section_count), str(s.item_count))
+            table.add_row(str(s.number), Text(s.title), published, str(s.section_count), str(s.item_count))
         out.print(table)
 
     body(ctx)

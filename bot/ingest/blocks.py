@@ -34,6 +34,7 @@ class Inline:
     spans: list[Span] = field(default_factory=list)
     hrefs: list[str | None] = field(default_factory=list)
     images: int = 0
+    _text: tuple[int, str] | None = field(default=None, repr=False, compare=False)
 
     # -------------------------------------------------------------------------------------- building
 
@@ -66,7 +67,11 @@ class Inline:
     # -------------------------------------------------------------------------------------- reading
 
     def text(self, spans: list[Span] | None = None) -> str:
-        return tidy("".join(s.text for s in (self.spans if spans is None else spans)))
+        if spans is None:  # the whole text is asked for often while shaping: keep it while spans stay
+            if self._text is None or self._text[0] != len(self.spans):
+                self._text = (len(self.spans), tidy("".join(s.text for s in self.spans)))
+            return self._text[1]
+        return tidy("".join(s.text for s in spans))
 
     def link_text(self, index: int) -> str:
         return self.text([s for s in self.spans if s.link == index])
@@ -102,13 +107,18 @@ class Inline:
 _HARD = "\n\u2063"  # a hard line break: the invisible separator marks it through tidy()
 
 
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
 def tidy(text: str) -> str:
     """One line: runs of spaces squashed, line breaks turned into spaces (a soft break between two CJK
     characters into nothing, as a wrapped Chinese line reads)."""
+    if "\n" not in text:
+        return _SPACES.sub(" ", text.replace("\u2063", "")).strip()
     out = ""
     for raw in text.split("\n"):
         hard = raw.startswith("\u2063")
-        line = re.sub(r"[ \t\u00a0]+", " ", raw.replace("\u2063", "")).strip()
+        line = _SPACES.sub(" ", raw.replace("\u2063", "")).strip()
         if not line:
             continue
         if out and (hard or not (_is_cjk(out[-1]) and _is_cjk(line[0]))):
@@ -169,3 +179,8 @@ class Block:
 
 
 RULE_TEXT = re.compile(r"^[\s\-*_=~]{3,}$")
+
+# "#### Author: [name](…)", "By Jo Doe": a small heading that credits an entry, not a section of its own
+BYLINE_HEADING = re.compile(
+    r"^\s*(?:(?:authors?|written by|posted by|作者|著者)\s*[:：]|by\s+\S)", re.IGNORECASE
+)

@@ -225,7 +225,8 @@ _BOILERPLATE_TITLE = re.compile(
     r"discuss (?:on|this)\b|share (?:this|on)\b|manage (?:your )?(?:subscription|preferences)|"
     r"forward (?:this|to a friend)|update your preferences|tweet\b|here\.?$|link\.?$|source\.?$|"
     r"permalink\.?$|continue reading\b|more\.?$|back to top\b|"
-    r"[『「\[(（]?(?:上一期|下一期|previous issue|next issue)[』」\])）]?$)",
+    r"[『「\[(（]?(?:上一期|下一期|previous issue|next issue)[』」\])）]?$|"
+    r".{0,20}请(?:您)?(?:提议|提交|投票|推荐)|欢迎(?:提交|投稿|推荐)|此处可查阅|点击(?:此处|这里))",
     re.IGNORECASE,
 )
 

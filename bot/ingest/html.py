@@ -14,7 +14,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, PageElement, Tag
 
-from bot.ingest.blocks import Block, Inline
+from bot.ingest.blocks import BYLINE_HEADING, Block, Inline
 from bot.ingest.common import detect_number, finish, is_url, parse_date, squash, title_from_filename
 from bot.ingest.report import ParseReport
 from bot.ingest.shape import shape
@@ -159,7 +159,7 @@ class _Builder:
         if name in _HEADINGS:
             inline = inline_of(el)
             level = int(name[1])
-            minor = level >= 4 and not inline.links()
+            minor = level >= 4 and (not inline.links() or bool(BYLINE_HEADING.match(inline.text())))
             return [Block("heading", inline, level=level, minor=minor)]
         if name == "p":
             inner = [c for c in el.children if isinstance(c, Tag) and c.name in _BLOCKS]
@@ -197,10 +197,18 @@ def _table(table: Tag) -> Block:
 
 def _prepare(markup: str) -> BeautifulSoup:
     soup = BeautifulSoup(markup, "html.parser")
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in soup.find_all(list(_SKIP - {"head", "title", "meta", "link"})):
-        tag.decompose()
+    skip = _SKIP - {"head", "title", "meta", "link"}
+    # one walk for both (two find_all calls walked the tree twice); comments first, then skipped tags, each
+    # unless an ancestor went already
+    doomed = [
+        n for n in soup.descendants if isinstance(n, Comment) or (isinstance(n, Tag) and n.name in skip)
+    ]
+    for node in doomed:
+        if isinstance(node, Comment):
+            node.extract()
+    for node in doomed:
+        if isinstance(node, Tag) and not node.decomposed:
+            node.decompose()
     return soup
 
 
@@ -209,11 +217,11 @@ def fragment_blocks(markup: str) -> list[Block]:
     return _Builder().walk(_prepare(markup))
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str | None:
+def _meta(metas: list[Tag], *names: str) -> str | None:
     for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if isinstance(tag, Tag):
-            content = tag.get("content")
+        for key in ("property", "name"):
+            tag = next((m for m in metas if m.get(key) == name), None)
+            content = tag.get("content") if tag is not None else None
             if isinstance(content, str) and content.strip():
                 return content.strip()
     return None
@@ -235,11 +243,13 @@ def read_html(markup: str, *, title: str | None = None, filename: str = "") -> t
     body = soup.body or soup
     shaped = shape(_Builder().walk(body), report)
     page_title = page_title or head_title or None
-    canonical = soup.find("link", rel="canonical")
-    source = canonical.get("href") if isinstance(canonical, Tag) else None
-    source = source if isinstance(source, str) and is_url(source) else _meta(soup, "og:url")
-    published = _meta(soup, "article:published_time", "date", "dc.date")
-    time_tag = soup.find("time", attrs={"datetime": True})
+    found = [tag for tag in soup.find_all(["meta", "link", "time"]) if isinstance(tag, Tag)]  # one pass
+    metas = [tag for tag in found if tag.name == "meta"]
+    canonical = next((t for t in found if t.name == "link" and "canonical" in (t.get("rel") or [])), None)
+    source = canonical.get("href") if canonical is not None else None
+    source = source if isinstance(source, str) and is_url(source) else _meta(metas, "og:url")
+    published = _meta(metas, "article:published_time", "date", "dc.date")
+    time_tag = next((t for t in found if t.name == "time" and t.get("datetime")), None)
     if published is None and isinstance(time_tag, Tag):
         value = time_tag.get("datetime")
         published = value if isinstance(value, str) else None

@@ -20,7 +20,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from bot.ingest.blocks import Block, Inline, Span
+from bot.ingest.blocks import BYLINE_HEADING, Block, Inline, Span
 from bot.ingest.common import (
     IngestError,
     detect_number,
@@ -102,7 +102,7 @@ def _flatten(node: SyntaxTreeNode, out: Inline, link: int | None = None, strong:
             out.add_break(link, hard=kind == "hardbreak")
         elif kind == "link":
             _flatten(child, out, out.open_link(child.attrs.get("href")), strong)
-        elif kind in ("strong", "em"):
+        elif kind == "strong":
             _flatten(child, out, link, True)
         elif kind == "image":
             out.images += 1
@@ -134,7 +134,9 @@ def to_blocks(nodes: list[SyntaxTreeNode], offset: int = 0) -> list[Block]:
             inline = _inline(node)
             if inline.spans and inline.spans[-1].link is None:  # "## New plugins {#new-plugins}"
                 inline.spans[-1].text = _ATTRIBUTES.sub("", inline.spans[-1].text)
-            blocks.append(Block("heading", inline, level=int(node.tag[1:]), line=line))
+            level = int(node.tag[1:])
+            minor = level >= 4 and bool(BYLINE_HEADING.match(inline.text()))
+            blocks.append(Block("heading", inline, level=level, line=line, minor=minor))
         elif kind == "paragraph":
             blocks.append(Block("paragraph", _inline(node), line=line))
         elif kind == "hr":

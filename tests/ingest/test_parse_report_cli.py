@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.cli import cli
 from bot.ingest import read_bytes
@@ -104,3 +106,36 @@ def test_ingest_refuses_an_issue_without_items(tmp_path: Path) -> None:
     code, _, err = run("--config", str(config(tmp_path)), "ingest", "--yes", str(issue))
     assert code == 1
     assert err.strip() == f"digestbot: error: {issue}: no items found"
+
+
+MARKUP = "# [bold]Issue[/] 5\n\n## [red]News\n\n- [Fix [/] in titles](https://a.example/1): a blurb\n" + (
+    "- [[vm,corelib] Restrict](https://a.example/2)\n"
+)
+
+
+def test_parse_shows_titles_with_rich_markup_as_written(tmp_path: Path) -> None:
+    code, out, err = run("parse", str(write(tmp_path, "markup.md", MARKUP)))
+    assert (code, err) == (0, "")
+    assert "#5 [bold]Issue[/] 5" in out
+    assert "[red]News (2 items)" in out
+    assert "1. Fix [/] in titles https://a.example/1" in out
+    assert "2. [vm,corelib] Restrict https://a.example/2" in out
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet="[]/\\bold red:=#ab ", min_size=1, max_size=24).filter(lambda s: s.strip()))
+def test_the_issue_tree_prints_any_title_as_written(title: str) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from adapters.cli.content import issue_tree
+    from bot.model import Issue, Item, Section
+
+    title = " ".join(title.split())
+    issue = Issue(title=title, number=5, sections=[Section(title=title, items=[Item(title=title, url=None)])])
+    console = Console(file=StringIO(), width=500, color_system=None)
+    console.print(issue_tree(issue))
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert f"#5 {title}" in shown
+    assert f"1. {title}" in shown
