@@ -79,6 +79,20 @@ class ChatPlatform(Protocol):
 # ---------------------------------------------------------------------------------------------- storage
 
 
+class StorageError(Exception):
+    """The database failed a unit of work; storage raises one of the two kinds below (or its own error)."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached now (connection refused or lost, server shutting down or starting):
+    the same work may succeed once it is back, and nothing of the failed unit of work was stored."""
+
+
+class StorageConflict(StorageError):
+    """A concurrent transaction won (lock timeout, deadlock, serialisation failure, unique key): nothing
+    was stored, and retrying the work may succeed at once."""
+
+
 @dataclass(frozen=True, slots=True)
 class IssueSummary:
     number: int
