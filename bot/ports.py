@@ -280,6 +280,11 @@ class SuggestionRepository(Protocol):
 
     async def set_section(self, suggestion_id: int, section: str | None) -> None: ...
 
+    async def serialise_user(self, platform: Platform, user_id: str) -> None:
+        """Hold this user's suggestions until the transaction ends, so that a quota counted in it holds
+        until the insert (PostgreSQL: an advisory lock; SQLite transactions write one at a time)."""
+        ...
+
     async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
         """How many suggestions the user submitted or supported since ``since`` (the daily quota)."""
         ...

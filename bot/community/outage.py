@@ -28,10 +28,10 @@ from bot.ports import Clock, StorageError, StorageUnavailable
 log = logging.getLogger(__name__)
 
 FIRST_DELAY = 0.2  # seconds before the first retry; doubled after each failure
-MAX_DELAY = 5.0  # the longest wait between two retries
+MAX_DELAY = 2.0  # the longest wait between two retries: the outage ends at most this long before we see it
 SPILL_AFTER = 2.0  # seconds of outage after which held reactions go to the spool
 MAX_HELD = 100_000  # reactions held in memory when the spool is full (or there is none)
-STORE_BATCH = 50  # reactions stored per transaction when the backlog drains
+STORE_BATCH = 200  # reactions stored per transaction when the backlog drains
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +110,14 @@ class OutageKeeper:
         max_delay: float = MAX_DELAY,
         spill_after: float = SPILL_AFTER,
         max_held: int = MAX_HELD,
+        lanes: int = 1,
     ) -> None:
         self._store = store
         self._clock = clock
         self._spool = spool
         self._first_delay, self._max_delay = first_delay, max_delay
         self._spill_after, self._max_held = spill_after, max_held
+        self._lanes = max(1, lanes)  # transactions at once while the backlog drains
         self._held: collections.deque[KeptReaction] = collections.deque()
         self._task: asyncio.Task[None] | None = None
         self._started = 0.0
@@ -213,19 +215,29 @@ class OutageKeeper:
         )
 
     async def _store_batch(self, batch: list[KeptReaction]) -> None:
-        try:
-            await self._store(batch)
-        except StorageError:
-            raise
-        except Exception:  # not the database being away: find the reaction it refuses, keep the others
-            for reaction in batch:
-                try:
-                    await self._store([reaction])
-                except StorageError:
-                    raise
-                except Exception as error:
-                    self.dropped += 1
-                    log.error("could not store a kept %s reaction: %s", reaction.platform.value, error)
+        """Store a batch in up to ``lanes`` transactions at once, each message's reactions in one of them
+        in order (as the vote lanes do); a batch retried after a partial failure counts nothing twice."""
+        lanes: dict[int, list[KeptReaction]] = collections.defaultdict(list)
+        for reaction in batch:
+            message = (reaction.platform, reaction.channel_id, reaction.message_id)
+            lanes[hash(message) % self._lanes].append(reaction)
+        results = await asyncio.gather(
+            *(self._store(lane) for lane in lanes.values()), return_exceptions=True
+        )
+        errors = [error for error in results if isinstance(error, BaseException)]
+        if not errors:
+            return
+        for error in errors:
+            if isinstance(error, StorageError) or not isinstance(error, Exception):
+                raise error  # the database went away again (or we are being stopped): retry it all later
+        for reaction in batch:  # not the database being away: find the reaction it refuses, keep the others
+            try:
+                await self._store([reaction])
+            except StorageError:
+                raise
+            except Exception as error:
+                self.dropped += 1
+                log.error("could not store a kept %s reaction: %s", reaction.platform.value, error)
 
     async def _next_batch(self) -> tuple[list[KeptReaction], int | None]:
         """The oldest kept reactions: from the spool first (older), then memory. ``through`` is the last

@@ -173,7 +173,7 @@ class VoteService:
         self._located: dict[tuple[Platform, str, str], LocatedMessage] = {}
         self._idle = asyncio.Event()
         self._idle.set()
-        self.outage = OutageKeeper(self._apply, clock, spool)
+        self.outage = OutageKeeper(self._apply, clock, spool, lanes=self._lane_count)
 
     @property
     def policy(self) -> VotesConfig:
