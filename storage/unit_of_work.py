@@ -154,7 +154,10 @@ class SqlUnitOfWork:
             raise translated from exc
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except Exception as error:
+            raise _translated(error) from error
 
     async def rollback(self) -> None:
         await self.session.rollback()
