@@ -183,11 +183,20 @@ class OutageKeeper:
         while True:
             waited = time.monotonic() - self._started
             try:
-                if self._held and self._spool is not None and (self.spooled or waited >= self._spill_after):
+                # Held reactions are newer than spooled ones and are stored after them: they need the
+                # spool only while the database stays away.
+                if (
+                    self._held
+                    and self._spool is not None
+                    and self.unreachable
+                    and waited >= self._spill_after
+                ):
                     spooled += await self._spill()
                 batch, through = await self._next_batch()
             except OSError as error:  # the spool's disk: memory still holds what it could not take
-                log.error("vote spool: %s", error)
+                if not self._spool_full_logged:
+                    self._spool_full_logged = True
+                    log.error("the vote spool cannot be written (%s): holding reactions in memory", error)
                 await self._clock.sleep(self._max_delay)
                 continue
             if not batch and through is None:
