@@ -152,8 +152,15 @@ class OutageKeeper:
 
     async def resume(self) -> None:
         """Replay what a previous run spooled (it crashed or stopped during an outage)."""
-        if self._spool is not None and await self._spool.open():
-            log.warning("replaying %d reactions spooled before the restart", self._spool.count)
+        if self._spool is None:
+            return
+        try:
+            waiting = await self._spool.open()
+        except OSError as error:
+            log.error("the vote spool cannot be read (%s): its reactions are not replayed", error)
+            return
+        if waiting:
+            log.warning("replaying %d reactions spooled before the restart", waiting)
             self._begin(None)
 
     def keep(self, reactions: Sequence[KeptReaction], error: Exception | None = None) -> None:
@@ -182,21 +189,17 @@ class OutageKeeper:
         delay, stored, spooled = self._first_delay, 0, self.spooled
         while True:
             waited = time.monotonic() - self._started
-            try:
-                # Held reactions are newer than spooled ones and are stored after them: they need the
-                # spool only while the database stays away.
-                if (
-                    self._held
-                    and self._spool is not None
-                    and self.unreachable
-                    and waited >= self._spill_after
-                ):
+            # Held reactions are newer than spooled ones and are stored after them: they need the spool
+            # only while the database stays away.
+            if self._held and self._spool is not None and self.unreachable and waited >= self._spill_after:
+                try:
                     spooled += await self._spill()
+                except OSError as error:  # the spool's disk: memory keeps holding them
+                    self._spool_trouble(error)
+            try:
                 batch, through = await self._next_batch()
-            except OSError as error:  # the spool's disk: memory still holds what it could not take
-                if not self._spool_full_logged:
-                    self._spool_full_logged = True
-                    log.error("the vote spool cannot be written (%s): holding reactions in memory", error)
+            except OSError as error:
+                self._spool_trouble(error)
                 await self._clock.sleep(self._max_delay)
                 continue
             if not batch and through is None:
@@ -272,6 +275,11 @@ class OutageKeeper:
         for _ in batch:
             self._held.popleft()
 
+    def _spool_trouble(self, error: OSError) -> None:
+        if not self._spool_full_logged:
+            self._spool_full_logged = True
+            log.error("the vote spool cannot be used (%s): holding reactions in memory", error)
+
     async def _spill(self) -> int:
         """Move what memory holds to the spool, in order; how many went."""
         assert self._spool is not None
@@ -295,7 +303,10 @@ class OutageKeeper:
                 await self._task
             self._task = None
         if self._held and self._spool is not None:
-            await self._spill()
+            try:
+                await self._spill()
+            except OSError as error:
+                self._spool_trouble(error)
         if self._held:
             self.dropped += len(self._held)
             log.error("stopped with %d reactions not stored and nowhere to keep them", len(self._held))

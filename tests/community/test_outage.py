@@ -200,6 +200,31 @@ async def test_stopping_in_an_outage_spools_what_memory_held(uow_factory, posted
     assert await FileSpool(tmp_path / "spool", max_bytes=1 << 20).open() == 5
 
 
+async def test_a_spool_that_cannot_be_written_is_logged_once_and_memory_keeps_the_votes(
+    uow_factory,
+    posted,  # noqa: F811
+    tmp_path: Path,
+    caplog,
+):
+    (tmp_path / "a-file").write_text("not a directory")
+    outage = Outage(uow_factory)
+    spool = FileSpool(tmp_path / "a-file" / "spool", max_bytes=1 << 20)
+    service = VoteService(outage, Clock(), WEIGHTS, spool=spool)
+    service.outage._spill_after = 0.0
+    outage.down = True
+    with caplog.at_level(logging.WARNING):
+        for n in range(10):
+            await service.handle(event(posted, "Paper two", f"U{n}", "+1", second=n))
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        outage.down = False
+        await settled(service)
+    assert await votes_of(service, "Paper two") == {"thumbsup": 10}
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("spool cannot be used" in line for line in lines) == 1, lines
+    await service.aclose()
+
+
 async def test_the_spool_keeps_order_across_instances_and_refuses_what_does_not_fit(tmp_path: Path):
     spool = FileSpool(tmp_path, max_bytes=100)
     assert await spool.open() == 0

@@ -143,6 +143,8 @@ async def send_through_an_outage(
             while time.monotonic() - stopped < OUTAGE_SECONDS:
                 status, body = await health(http, port)
                 statuses.append(("outage", body["status"], status))
+                if time.monotonic() - stopped > OUTAGE_SECONDS / 2 and "degraded_body" not in figures:
+                    figures["degraded_body"] = json.dumps(body)
                 figures["max_spooled"] = max(figures.get("max_spooled", 0), body["votes"]["spooled"])
                 figures["max_pending"] = max(figures.get("max_pending", 0), body["votes"]["pending"])
                 await asyncio.sleep(0.5)
