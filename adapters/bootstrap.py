@@ -20,6 +20,7 @@ from bot.model import Channel, Platform
 from bot.ports import ChatPlatform, Clock, SystemClock, UnitOfWorkFactory
 from bot.posting.poster import Poster, PostReport, RetryPolicy
 from storage.database import create_engine, upgrade
+from storage.spool import FileSpool
 from storage.unit_of_work import make_uow_factory
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ async def bootstrap(
             clock,
             config.votes,
             lanes=1 if engine.dialect.name == "sqlite" else 8,
+            spool=FileSpool(config.database.spool_dir, max_bytes=config.database.spool_max_bytes),
         ),
         suggestions=SuggestionService(
             uow_factory, clock, config=config.suggestions, titles=make_title_fetcher(config)

@@ -42,6 +42,7 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
     platforms = {c.platform for c in channels}
     services: list[object] = []
     background: list[asyncio.Task[None]] = []
+    await app.votes.resume()  # reactions spooled through a database outage before a crash or stop
     web_server_running = False  # in Slack HTTP mode the Slack runtime's server is the bot's web server
 
     if Platform.SLACK in platforms or app.config.slack.enabled:

@@ -41,6 +41,8 @@ class ConfigError(Exception):
 
 class DatabaseConfig(_Strict):
     url: str = "sqlite:///digestbot.db"
+    spool_dir: str = "digestbot-spool"  # where reactions wait out a database outage (README: Reliability)
+    spool_max_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
 
 
 class AdminsConfig(_Strict):
@@ -82,9 +84,8 @@ class CronSchedule(_Strict):
 
 
 def _schedule_kind(value: Any) -> str:
-    if isinstance(value, CronSchedule) or (isinstance(value, dict) and "cron" in value):
-        return "cron"
-    return "weekly"
+    cron = isinstance(value, CronSchedule) or (isinstance(value, dict) and "cron" in value)
+    return "cron" if cron else "weekly"
 
 
 Schedule = Annotated[
@@ -268,8 +269,7 @@ def interpolate(value: Any, environ: Mapping[str, str], path: str = "") -> Any:
 def parse_config(
     document: Any, environ: Mapping[str, str] | None = None, *, origin: str = "config"
 ) -> Config:
-    if document is None:
-        document = {}
+    document = {} if document is None else document
     if not isinstance(document, dict):
         raise ConfigError(f"{origin}: expected a mapping of settings at the top level")
     resolved = interpolate(document, os.environ if environ is None else environ)

@@ -79,6 +79,20 @@ class ChatPlatform(Protocol):
 # ---------------------------------------------------------------------------------------------- storage
 
 
+class StorageError(Exception):
+    """The database failed a unit of work; storage raises one of the two kinds below (or its own error)."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached now (connection refused or lost, server shutting down or starting):
+    the same work may succeed once it is back, and nothing of the failed unit of work was stored."""
+
+
+class StorageConflict(StorageError):
+    """A concurrent transaction won (lock timeout, deadlock, serialisation failure, unique key): nothing
+    was stored, and retrying the work may succeed at once."""
+
+
 @dataclass(frozen=True, slots=True)
 class IssueSummary:
     number: int
@@ -265,6 +279,11 @@ class SuggestionRepository(Protocol):
     async def set_title(self, suggestion_id: int, title: str) -> None: ...
 
     async def set_section(self, suggestion_id: int, section: str | None) -> None: ...
+
+    async def serialise_user(self, platform: Platform, user_id: str) -> None:
+        """Hold this user's suggestions until the transaction ends, so that a quota counted in it holds
+        until the insert (PostgreSQL: an advisory lock; SQLite transactions write one at a time)."""
+        ...
 
     async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
         """How many suggestions the user submitted or supported since ``since`` (the daily quota)."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 ELLIPSIS = "…"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL text refuses them
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
+
+
+def storable(text: str) -> str:
+    """``text`` without the characters a database cannot keep (PostgreSQL refuses NUL; neither takes a
+    lone surrogate), so that the same text is stored alike on SQLite and PostgreSQL."""
+    return _UNSTORABLE.sub("", text)
 
 
 def truncate_at_sentence(text: str, limit: int, *, more: str = "") -> str:

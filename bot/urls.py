@@ -21,6 +21,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets, or its colons read as a port
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError:

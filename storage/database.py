@@ -157,7 +157,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in async_url.query:  # a host that went away must not hang every vote
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_async_engine(async_url, **kwargs)
+
+
+async def ping(engine: AsyncEngine, *, within: float = 2.0) -> bool:
+    """Whether the database answers ``SELECT 1`` within ``within`` seconds (for ``/healthz``)."""
+    try:
+        async with asyncio.timeout(within), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure to answer is the answer
+        return False
+    return True
 
 
 def create_sync_engine(url: str | URL) -> Engine:

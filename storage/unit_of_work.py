@@ -6,7 +6,8 @@
         await uow.commit()
 
 Leaving the block without ``commit`` rolls everything back. A unit of work may be entered again after it
-was left; it then starts a fresh session.
+was left; it then starts a fresh session. A database error leaving the block comes out as
+``bot.ports.StorageUnavailable`` or ``StorageConflict`` where it is one of those (``storage.errors``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.ports import (
     VoteRepository,
 )
 from bot.scheduling.ports import SchedulingRepository
+from storage.errors import storage_error
 from storage.repositories.deliveries import SqlDeliveryRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.scheduling import SqlSchedulingRepository
@@ -137,19 +139,32 @@ class SqlUnitOfWork:
         if session is None:
             return
         try:
-            await session.rollback()  # a no-op after commit; otherwise undoes what was not committed
-        finally:
             try:
-                await session.close()
+                await session.rollback()  # a no-op after commit; otherwise undoes what was not committed
             finally:
-                if self._lock is not None:
-                    self._lock.release()
+                await session.close()
+        except Exception as cleanup_error:
+            if exc is None:
+                raise _translated(cleanup_error) from cleanup_error
+            # the connection died with the block's own error, which says more: that one is raised below
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+        if isinstance(exc, Exception) and (translated := storage_error(exc)) is not None:
+            raise translated from exc
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except Exception as error:
+            raise _translated(error) from error
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+def _translated(error: Exception) -> Exception:
+    return storage_error(error) or error
 
 
 _turn_locks: weakref.WeakKeyDictionary[AsyncEngine, TurnLock] = weakref.WeakKeyDictionary()

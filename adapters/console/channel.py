@@ -200,6 +200,7 @@ class ConsoleSession:
             ),
             VoteOutcome.NOT_AN_ITEM: (f"There is no item {item} in the latest post here.", False),
             VoteOutcome.EMOJI_IGNORED: (f"{emoji} does not count as a vote here.", False),
+            VoteOutcome.KEPT: (f"The database is away: your {emoji} is kept and counted later.", True),
         }
         text, ok = answers.get(outcome, (outcome.value, False))
         return Reply(text, ok=ok)

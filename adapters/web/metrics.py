@@ -49,6 +49,26 @@ DELIVERIES = Gauge(
     "digestbot_deliveries", "Deliveries by state (all replicas).", ["state"], registry=REGISTRY
 )
 UP = Gauge("digestbot_up", "1 while the process serves.", registry=REGISTRY)
+DATABASE_UP = Gauge(
+    "digestbot_database_up", "1 while the database answers, 0 while it is unreachable.", registry=REGISTRY
+)
+VOTES_PENDING = Gauge(
+    "digestbot_votes_pending",
+    "Reactions received and not stored yet (queued, or kept through a database outage).",
+    registry=REGISTRY,
+)
+VOTES_SPOOLED = Gauge(
+    "digestbot_votes_spooled", "Reactions waiting in the local spool for the database.", registry=REGISTRY
+)
+SPOOL_REFUSED = Counter(
+    "digestbot_votes_spool_full", "Times the full vote spool refused reactions.", registry=REGISTRY
+)
+VOTES_DROPPED = Counter(
+    "digestbot_votes_dropped",
+    "Reactions lost: spool and memory full, or refused by the database.",
+    registry=REGISTRY,
+)
+_seen = {"refused": 0, "dropped": 0}
 
 
 def observe_report(report: PostReport) -> None:
@@ -72,6 +92,16 @@ def set_totals(totals: dict[str, int]) -> None:
     SUGGESTIONS.set(totals.get("suggestions", 0))
     DELIVERIES.labels("complete").set(totals.get("deliveries_complete", 0))
     DELIVERIES.labels("failed").set(totals.get("deliveries_failed", 0))
+
+
+def observe_votes(*, database_up: bool, pending: int, spooled: int, refused: int, dropped: int) -> None:
+    DATABASE_UP.set(1 if database_up else 0)
+    VOTES_PENDING.set(pending)
+    VOTES_SPOOLED.set(spooled)
+    for name, counter, total in (("refused", SPOOL_REFUSED, refused), ("dropped", VOTES_DROPPED, dropped)):
+        if total > _seen[name]:  # the keeper counts; the counters follow it
+            counter.inc(total - _seen[name])
+        _seen[name] = total
 
 
 def exposition() -> tuple[bytes, str]:

@@ -15,6 +15,7 @@ from aiohttp import web
 from adapters.bootstrap import Application
 from adapters.web import metrics
 from bot.config import HttpConfig
+from storage.database import ping
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +26,67 @@ def address(app: Application) -> HttpConfig:
     return app.config.http or app.config.slack.http
 
 
+class DatabaseCheck:
+    """Whether the database answers, asked at most once a second however often /healthz is polled."""
+
+    def __init__(self, app: Application) -> None:
+        self._app = app
+        self._checked = -1.0
+        self._up = True
+
+    async def up(self) -> bool:
+        if self._app.votes.outage.unreachable:  # the vote keeper's last attempt says so already
+            return False
+        if time.monotonic() - self._checked >= 1.0:
+            self._up = await ping(self._app.engine, within=1.0)
+            self._checked = time.monotonic()
+        return self._up
+
+
+def health_body(app: Application, database_up: bool) -> dict[str, object]:
+    """``/healthz``: "ok", or "degraded" naming the parts in ``degraded`` (see README: Reliability)."""
+    outage = app.votes.outage
+    degraded = [] if database_up else ["database"]
+    if outage.dropped:
+        degraded.append("votes")  # reactions were lost: the spool filled up
+    return {
+        "status": "degraded" if degraded else "ok",
+        "degraded": degraded,
+        "database": "ok" if database_up else "unreachable",
+        "uptime_seconds": round(time.monotonic() - STARTED, 1),
+        "pending_reactions": app.votes.pending,
+        "votes": {
+            "pending": app.votes.pending,
+            "spooled": outage.spooled,
+            "held_in_memory": outage.held,
+            "outage_seconds": outage.outage_seconds,
+            "lost": outage.dropped,
+        },
+    }
+
+
 def add_ops_routes(app: Application, web_app: web.Application) -> None:
+    database = DatabaseCheck(app)
+
     async def health(request: web.Request) -> web.Response:
-        uptime = round(time.monotonic() - STARTED, 1)
-        return web.json_response(
-            {"status": "ok", "uptime_seconds": uptime, "pending_reactions": app.votes.pending}
-        )
+        # 200 even when degraded: the process still takes every reaction and keeps it until the database
+        # is back; a 503 would make a supervisor restart it or a balancer stop sending it events.
+        return web.json_response(health_body(app, await database.up()))
 
     async def scrape(request: web.Request) -> web.Response:
+        outage = app.votes.outage
+        database_up = await database.up()
+        metrics.observe_votes(
+            database_up=database_up,
+            pending=app.votes.pending,
+            spooled=outage.spooled,
+            refused=outage.spool_refusals,
+            dropped=outage.dropped,
+        )
         try:
-            async with app.uow_factory() as uow:
-                metrics.set_totals(await uow.scheduling.totals())
+            if database_up:
+                async with app.uow_factory() as uow:
+                    metrics.set_totals(await uow.scheduling.totals())
         except Exception as error:  # the process metrics are still worth serving
             log.warning("metrics: could not read totals: %s", error)
         body, content_type = metrics.exposition()

@@ -11,13 +11,18 @@ from datetime import timedelta
 from bot.community.titles import TitleFetcher
 from bot.config import SuggestionsConfig
 from bot.model import Platform, Suggestion, SuggestionStatus, Supporter
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.ports import Clock, StorageError, UnitOfWorkFactory
+from bot.text import storable
 from bot.urls import canonical_url, is_http_url
 
 log = logging.getLogger(__name__)
 
 MAX_NOTE_LENGTH = 500
 MAX_URL_LENGTH = 2000
+UNAVAILABLE = (
+    "Sorry, I couldn't save your suggestion: digestbot's database is not answering right now. "
+    "Nothing was saved; please try again in a minute."
+)
 USAGE = "Usage: /suggest <link> [note], for example /suggest https://example.com/article A great read"
 
 
@@ -113,7 +118,7 @@ class SuggestionService:
 
     async def suggest(self, actor: Actor, link: str, note: str | None) -> Reply:
         link = link.strip()
-        note = strip_mentions(note) if note else None
+        note = strip_mentions(storable(note)) if note else None
         note = note or None
         if not link:
             return Reply(USAGE, ok=False)
@@ -137,7 +142,16 @@ class SuggestionService:
             channel_id=actor.channel_id,
             at=self._clock.now(),
         )
+        try:
+            return await self._store(actor, url, note, supporter)
+        except StorageError as error:  # one transaction: nothing of it was stored
+            log.warning("could not store a suggestion: %s", error)
+            return Reply(UNAVAILABLE, ok=False)
+
+    async def _store(self, actor: Actor, url: str, note: str | None, supporter: Supporter) -> Reply:
         async with self._uow_factory() as uow:
+            # The quota is counted, then a suggestion added: one user's commands take turns from here.
+            await uow.suggestions.serialise_user(actor.platform, actor.user_id)
             featured = await uow.issues.number_featuring(url)
             if featured is not None:
                 return Reply(f"Thanks, but {url} was already featured in #{featured}.", ok=False)

@@ -6,15 +6,25 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from bot.community.outage import KeptReaction, OutageKeeper, Spool
+from bot.community.reconcile import ReconcileReport, reconcile
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
 from bot.model import Channel, Issue, Item, MessageKind, Platform, Section, Vote
-from bot.ports import ChatPlatform, Clock, LocatedMessage, UnitOfWork, UnitOfWorkFactory, VoteCount
+from bot.ports import (
+    ChatPlatform,
+    Clock,
+    LocatedMessage,
+    StorageError,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    VoteCount,
+)
 from bot.posting.messages import section_display_title
 
 log = logging.getLogger(__name__)
@@ -43,6 +53,7 @@ class VoteOutcome(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     UNCHANGED = "unchanged"  # the same vote again, or withdrawing one that was never counted
     REDELIVERY = "redelivery"
+    KEPT = "kept"  # the database is unreachable: stored once it is back (bot/community/outage.py)
     NOT_AN_ITEM = "not_an_item"
     EMOJI_IGNORED = "emoji_ignored"
     BOT = "bot"
@@ -96,18 +107,8 @@ class ItemScore:
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    event: ReactionEvent
-    emoji: str
-    at: datetime
+    reaction: KeptReaction
     outcome: asyncio.Future[VoteOutcome]
-
-
-@dataclass(slots=True)
-class ReconcileReport:
-    messages_read: int = 0
-    added: int = 0
-    removed: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def tally(issue: Issue, votes: Iterable[Vote], policy: VotesConfig) -> list[ItemScore]:
@@ -154,7 +155,13 @@ class VoteService:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: VotesConfig, *, lanes: int = 1
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        policy: VotesConfig,
+        *,
+        lanes: int = 1,
+        spool: Spool | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -166,6 +173,7 @@ class VoteService:
         self._located: dict[tuple[Platform, str, str], LocatedMessage] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self.outage = OutageKeeper(self._apply, clock, spool, lanes=self._lane_count)
 
     @property
     def policy(self) -> VotesConfig:
@@ -174,8 +182,12 @@ class VoteService:
 
     @property
     def pending(self) -> int:
-        """Reactions received and not yet stored."""
-        return self._pending
+        """Reactions received and not yet stored (kept through an outage included)."""
+        return self._pending + self.outage.pending
+
+    async def resume(self) -> None:
+        """Store the reactions a previous run spooled during an outage (call once on start)."""
+        await self.outage.resume()
 
     async def drain(self, within: float = 30.0) -> bool:
         """Wait until every reaction already received is stored (before shutting down); False on timeout.
@@ -197,6 +209,7 @@ class VoteService:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         self._workers, self._lanes = [], []
+        await self.outage.aclose()
 
     async def handle(self, event: ReactionEvent) -> VoteOutcome:
         """Count or withdraw one reaction, after the reactions that arrived before it."""
@@ -209,7 +222,17 @@ class VoteService:
         # One lane per message: its reactions keep their order, and lanes never update the same item's
         # running totals at once (on PostgreSQL, batches taking those rows in different orders deadlock).
         message = (event.platform, event.channel_id, event.message_id)
-        pending = _Pending(event, emoji, at, asyncio.get_running_loop().create_future())
+        reaction = KeptReaction(
+            event.platform,
+            event.channel_id,
+            event.message_id,
+            event.user_id,
+            emoji,
+            event.added,
+            at,
+            event.event_id,
+        )
+        pending = _Pending(reaction, asyncio.get_running_loop().create_future())
         self._start_workers()
         self._pending += 1
         self._idle.clear()
@@ -232,16 +255,7 @@ class VoteService:
             batch = [await lane.get()]
             while not lane.empty() and len(batch) < BATCH_SIZE:
                 batch.append(lane.get_nowait())
-            try:
-                results: list[VoteOutcome | Exception] = list(await self._apply(batch))
-            except Exception:  # one bad event must not take the others with it: retry them one by one
-                results = []
-                for pending in batch:
-                    try:
-                        results.extend(await self._apply([pending]))
-                    except Exception as error:
-                        log.error("could not store a %s reaction: %s", pending.event.platform.value, error)
-                        results.append(error)
+            results = await self._store(batch)
             for pending, result in zip(batch, results, strict=True):
                 if not pending.outcome.done():
                     if isinstance(result, Exception):
@@ -252,20 +266,42 @@ class VoteService:
             if self._pending == 0:
                 self._idle.set()
 
-    async def _apply(self, batch: list[_Pending]) -> list[VoteOutcome]:
+    async def _store(self, batch: list[_Pending]) -> list[VoteOutcome | Exception]:
+        """Store a batch, or hand it to the outage keeper when the database cannot take it now."""
+        reactions = [pending.reaction for pending in batch]
+        if self.outage.active:  # behind the reactions kept already, in order
+            self.outage.keep(reactions)
+            return [VoteOutcome.KEPT] * len(batch)
+        try:
+            return list(await self._apply(reactions))
+        except StorageError as error:
+            self.outage.keep(reactions, error)
+            return [VoteOutcome.KEPT] * len(batch)
+        except Exception:  # one bad event must not take the others with it: retry them one by one
+            results: list[VoteOutcome | Exception] = []
+            for n, reaction in enumerate(reactions):
+                try:
+                    results.extend(await self._apply([reaction]))
+                except StorageError as error:
+                    self.outage.keep(reactions[n:], error)
+                    return results + [VoteOutcome.KEPT] * (len(batch) - n)
+                except Exception as error:
+                    log.error("could not store a %s reaction: %s", reaction.platform.value, error)
+                    results.append(error)
+            return results
+
+    async def _apply(self, batch: Sequence[KeptReaction]) -> list[VoteOutcome]:
         """Store a run of reactions in one transaction, message by message (each message's reactions
         in the order they arrived), so that concurrent transactions take rows in the same order."""
-        order = sorted(
-            range(len(batch)), key=lambda n: (batch[n].event.channel_id, batch[n].event.message_id)
-        )
+        order = sorted(range(len(batch)), key=lambda n: (batch[n].channel_id, batch[n].message_id))
         outcomes: list[VoteOutcome | None] = [None] * len(batch)
         async with self._uow_factory() as uow:
             for n in order:
-                outcomes[n] = await self._apply_one(uow, batch[n].event, batch[n].emoji, batch[n].at)
+                outcomes[n] = await self._apply_one(uow, batch[n])
             await uow.commit()
         return [outcome for outcome in outcomes if outcome is not None]
 
-    async def _locate(self, uow: UnitOfWork, event: ReactionEvent) -> LocatedMessage | None:
+    async def _locate(self, uow: UnitOfWork, event: KeptReaction) -> LocatedMessage | None:
         key = (event.platform, event.channel_id, event.message_id)
         located = self._located.get(key)
         if located is None:
@@ -276,9 +312,8 @@ class VoteService:
                 self._located[key] = located
         return located
 
-    async def _apply_one(
-        self, uow: UnitOfWork, event: ReactionEvent, emoji: str, at: datetime
-    ) -> VoteOutcome:
+    async def _apply_one(self, uow: UnitOfWork, event: KeptReaction) -> VoteOutcome:
+        emoji, at = event.emoji, event.at
         located = await self._locate(uow, event)
         if located is None or located.step.kind is not MessageKind.ITEM or located.step.item_key is None:
             return VoteOutcome.NOT_AN_ITEM
@@ -311,59 +346,5 @@ class VoteService:
     async def reconcile(
         self, platform: ChatPlatform, *, days: float = 14, channels: Sequence[Channel] | None = None
     ) -> ReconcileReport:
-        """Bring stored votes level with the reactions the platform shows now on recent item messages.
-
-        Votes given or withdrawn while the bot was not listening are added or removed; votes already
-        stored are left alone, so running it any number of times counts nothing twice.
-        """
-        report = ReconcileReport()
-        since: datetime = self._clock.now() - timedelta(days=days)
-        read_at = self._clock.now()
-        wanted_channels = {c.id for c in channels} if channels is not None else None
-        async with self._uow_factory() as uow:
-            messages = await uow.deliveries.item_messages(platform.platform, since=since)
-        by_item: dict[tuple[int, str], list[tuple[LocatedMessage, str]]] = defaultdict(list)
-        for located, message_id in messages:
-            if wanted_channels is not None and located.channel.id not in wanted_channels:
-                continue
-            assert located.step.item_key is not None
-            by_item[(located.issue_number, located.step.item_key)].append((located, message_id))
-
-        for (issue_number, key), posted in by_item.items():
-            present: dict[tuple[str, str], str] = {}
-            readable = True
-            for located, message_id in posted:
-                try:
-                    reactions = await platform.read_reactions(located.channel, message_id)
-                except Exception as error:  # one unreadable message must not stop the others
-                    report.errors.append(f"{located.channel.name} {message_id}: {error}")
-                    readable = False
-                    continue
-                report.messages_read += 1
-                for reaction in reactions:
-                    emoji = normalise_emoji(reaction.emoji)
-                    if self._policy.weight(emoji) is None:
-                        continue
-                    for user in reaction.user_ids:
-                        present.setdefault((user, emoji), located.channel.id)
-            async with self._uow_factory() as uow:
-                stored = {
-                    (v.user_id, v.emoji)
-                    for v in await uow.votes.for_item(issue_number, key, platform.platform)
-                }
-                for user, emoji in present.keys() - stored:
-                    vote = Vote(issue_number, key, platform.platform, user, emoji, present[(user, emoji)])
-                    report.added += await uow.votes.add(vote, now=self._clock.now(), at=read_at)
-                if readable:  # never withdraw votes on the strength of a partial read
-                    for user, emoji in stored - present.keys():
-                        withdrawn = Vote(issue_number, key, platform.platform, user, emoji)
-                        report.removed += await uow.votes.remove(withdrawn, now=self._clock.now(), at=read_at)
-                await uow.commit()
-        log.info(
-            "reconciled %s: %d messages read, %d votes added, %d removed",
-            platform.platform.value,
-            report.messages_read,
-            report.added,
-            report.removed,
-        )
-        return report
+        """Bring stored votes level with the reactions the platform shows now (``community.reconcile``)."""
+        return await reconcile(self._uow_factory, self._clock, self._policy, platform, days, channels)

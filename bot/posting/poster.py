@@ -178,7 +178,7 @@ class Poster:
         thread = landed[planned.parent.key] if planned.parent is not None else None
         key = delivery_key(delivery.issue_number, channel, step)
         if journaled is not None and journaled.attempts > 0:
-            found = await self._platform.find_sent(channel, key, thread=thread)
+            found = await self._find_sent(channel, key, thread)
             if found is not None:
                 await self._record_posted(delivery, step, found, fingerprint(planned.message))
                 landed[step.key] = found
@@ -211,9 +211,24 @@ class Poster:
                 log.info("retrying %s in %s after %.1fs: %s", planned.step.key, channel.name, delay, error)
                 await self._clock.sleep(delay)
                 # The failed call may still have landed (an error after the platform accepted it).
-                found = await self._platform.find_sent(channel, key, thread=thread)
+                found = await self._find_sent(channel, key, thread)
                 if found is not None:
                     return found, True
+
+    async def _find_sent(
+        self, channel: Channel, key: str, thread: PostedMessage | None
+    ) -> PostedMessage | None:
+        """Look for a message sent before; a transient failure of the look-up is retried like a send."""
+        delays = self._retry.delays()
+        while True:
+            try:
+                return await self._platform.find_sent(channel, key, thread=thread)
+            except PlatformError as error:
+                delay = next(delays, None)
+                if error.permanent or delay is None:
+                    raise
+                log.info("retrying the look-up of %s in %s after %.1fs: %s", key, channel.name, delay, error)
+                await self._clock.sleep(delay)
 
     async def _record_attempt(self, delivery: Delivery, step: DeliveryStep) -> None:
         async with self._uow_factory() as uow:

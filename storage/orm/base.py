@@ -22,9 +22,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.text import storable
 
 # Constraint names are part of the schema: with a convention every constraint gets a name, the same one on
 # every database, so later migrations (SQLite batch mode in particular) can refer to them.
@@ -52,6 +55,24 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return _as_utc(value)
+
+
+class CleanString(TypeDecorator[str]):
+    """``String`` for text from outside (newsletters, suggestions): what a database cannot keep (NUL,
+    lone surrogates) is dropped before it is written, on every database alike."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return storable(value) if isinstance(value, str) else value
+
+
+class CleanText(CleanString):
+    """:class:`CleanString` over ``Text``."""
+
+    impl = Text
+    cache_ok = True
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

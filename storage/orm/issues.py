@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.orm.base import Base
+from storage.orm.base import Base, CleanString, CleanText
 
 
 class IssueRow(Base):
@@ -15,9 +15,9 @@ class IssueRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
-    title: Mapped[str]
-    subtitle: Mapped[str | None]
-    intro: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(CleanString)
+    subtitle: Mapped[str | None] = mapped_column(CleanString)
+    intro: Mapped[str | None] = mapped_column(CleanText)
     published_on: Mapped[date | None]
     source: Mapped[str | None]
     ingested_at: Mapped[datetime]
@@ -36,7 +36,7 @@ class SectionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
     position: Mapped[int]
-    title: Mapped[str | None]
+    title: Mapped[str | None] = mapped_column(CleanString)
 
     items: Mapped[list[ItemRow]] = relationship(
         viewonly=True, order_by=lambda: [ItemRow.position, ItemRow.id], lazy="raise"
@@ -56,8 +56,8 @@ class ItemRow(Base):
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
     position: Mapped[int]
     key: Mapped[str]
-    title: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
-    canonical_url: Mapped[str | None] = mapped_column(Text)
-    blurb: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(CleanText)
+    url: Mapped[str | None] = mapped_column(CleanText)
+    canonical_url: Mapped[str | None] = mapped_column(CleanText)
+    blurb: Mapped[str] = mapped_column(CleanText)
     sponsored: Mapped[bool]

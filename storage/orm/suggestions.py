@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.orm.base import Base
+from storage.orm.base import Base, CleanString, CleanText
 
 
 class SuggestionRow(Base):
     __tablename__ = "suggestions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(Text)
-    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(CleanText)
+    canonical_url: Mapped[str] = mapped_column(CleanText, unique=True)
+    note: Mapped[str | None] = mapped_column(CleanText)
     status: Mapped[str]
-    title: Mapped[str | None] = mapped_column(Text)
-    section: Mapped[str | None]
+    title: Mapped[str | None] = mapped_column(CleanText)
+    section: Mapped[str | None] = mapped_column(CleanString)
     featured_in: Mapped[int | None]
     created_at: Mapped[datetime]
     submitter_platform: Mapped[str]

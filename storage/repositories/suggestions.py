@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from bot.model import Platform, Suggestion, SuggestionStatus, Supporter
@@ -182,6 +182,13 @@ class SqlSuggestionRepository(_Repository):
         await self._session.execute(
             update(SuggestionRow).where(SuggestionRow.id == suggestion_id).values(section=section or None)
         )
+
+    async def serialise_user(self, platform: Platform, user_id: str) -> None:
+        if self._dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE serialises whole transactions
+            key = f"digestbot:suggest:{platform.value}:{user_id}"
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+            )
 
     async def supported_since(self, platform: Platform, user_id: str, since: datetime) -> int:
         statement = select(func.count(SuggestionSupporterRow.id)).where(
