@@ -17,7 +17,7 @@ from bot.config import VotesConfig
 from bot.model import Platform
 from bot.ports import StorageUnavailable, UnitOfWork
 from storage.spool import FileSpool
-from tests.community.test_votes import CHANNEL, message_id, posted  # noqa: F401
+from tests.community.test_votes import message_id, posted_fixture  # noqa: F401
 from tests.fakes import FakeClock
 
 WEIGHTS = VotesConfig(emoji={"+1": 1, "🔥": 2})
@@ -61,7 +61,7 @@ class _Flaky:
         await self._uow.__aexit__(exc_type, exc, tb)
 
 
-def event(posted, title, user, emoji, *, added=True, event_id=None, second=0):  # noqa: F811
+def event(posted, title, user, emoji, *, added=True, event_id=None, second=0):
     return ReactionEvent(
         Platform.SLACK,
         "C1",
@@ -89,7 +89,7 @@ async def votes_of(service: VoteService, title: str) -> dict[str, int]:
 
 async def test_reactions_in_an_outage_are_kept_then_stored_in_order_and_logged_once(
     uow_factory,
-    posted,  # noqa: F811
+    posted,
     caplog,
 ):
     outage = Outage(uow_factory)
@@ -123,7 +123,7 @@ async def test_reactions_in_an_outage_are_kept_then_stored_in_order_and_logged_o
 
 async def test_a_long_outage_spills_to_the_spool_and_a_restart_replays_it_once(
     uow_factory,
-    posted,  # noqa: F811
+    posted,
     tmp_path: Path,
 ):
     outage = Outage(uow_factory)
@@ -163,7 +163,7 @@ async def test_a_long_outage_spills_to_the_spool_and_a_restart_replays_it_once(
 
 async def test_a_full_spool_is_logged_once_and_counted_and_memory_keeps_the_rest(
     uow_factory,
-    posted,  # noqa: F811
+    posted,
     tmp_path: Path,
     caplog,
 ):
@@ -188,7 +188,7 @@ async def test_a_full_spool_is_logged_once_and_counted_and_memory_keeps_the_rest
     await service.aclose()
 
 
-async def test_stopping_in_an_outage_spools_what_memory_held(uow_factory, posted, tmp_path: Path):  # noqa: F811
+async def test_stopping_in_an_outage_spools_what_memory_held(uow_factory, posted, tmp_path: Path):
     outage = Outage(uow_factory)
     spool = FileSpool(tmp_path / "spool", max_bytes=1 << 20)
     service = VoteService(outage, Clock(), WEIGHTS, spool=spool)  # spills only after 2 s
@@ -202,7 +202,7 @@ async def test_stopping_in_an_outage_spools_what_memory_held(uow_factory, posted
 
 async def test_a_spool_that_cannot_be_written_is_logged_once_and_memory_keeps_the_votes(
     uow_factory,
-    posted,  # noqa: F811
+    posted,
     tmp_path: Path,
     caplog,
 ):
