@@ -12,6 +12,29 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+DEFAULT_NEWSLETTER = "default"
+"""The newsletter of a config without ``newsletters:``, and of every issue stored before there were
+several."""
+
+
+@dataclass(frozen=True, slots=True)
+class Newsletter:
+    """A weekly the bot follows. Issues are numbered per newsletter: an issue is (newsletter id, number)."""
+
+    id: str = DEFAULT_NEWSLETTER
+    name: str = ""
+    emoji: str | None = None  # the vote emoji of its items, when not the bot's default
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+
+def issue_label(newsletter: str, number: int | None) -> str:
+    """How people see an issue: ``#195``, or ``dlw #195`` for a newsletter other than the default one."""
+    label = f"#{number}" if number is not None else "(no number)"
+    return label if newsletter == DEFAULT_NEWSLETTER else f"{newsletter} {label}"
+
 
 class Platform(enum.StrEnum):
     SLACK = "slack"
@@ -69,6 +92,7 @@ class Issue:
     published_on: date | None = None
     source: str | None = None
     sections: list[Section] = field(default_factory=list)
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
     def renumber(self) -> None:
         """Set positions from the order, drop empty sections, and make item keys unique in the issue.
@@ -186,6 +210,7 @@ class Delivery:
     completed_at: datetime | None = None
     error: str | None = None
     edited_at: datetime | None = None  # when a corrected version of the issue was last applied
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
     def posted(self, step: DeliveryStep) -> PostedMessage | None:
         entry = self.messages.get(step.key)
@@ -207,6 +232,7 @@ class Vote:
     user_id: str
     emoji: str
     channel_id: str = ""
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 class SuggestionStatus(enum.StrEnum):
@@ -239,3 +265,4 @@ class Suggestion:
     id: int | None = None
     decided_by: str | None = None  # the admin who approved or rejected it
     decided_at: datetime | None = None
+    newsletter_id: str = DEFAULT_NEWSLETTER

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.model import (
+    DEFAULT_NEWSLETTER,
     Channel,
     Delivery,
     DeliveryState,
@@ -101,6 +102,7 @@ class IssueSummary:
     section_count: int
     item_count: int
     ingested_at: datetime | None
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,7 @@ class LocatedMessage:
     issue_number: int
     channel: Channel
     step: DeliveryStep
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,28 +122,37 @@ class SavedIssue:
     items_kept: int
     items_added: int
     items_removed: int
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 class IssueRepository(Protocol):
-    async def get(self, number: int) -> Issue | None: ...
+    async def get(self, number: int, *, newsletter: str = DEFAULT_NEWSLETTER) -> Issue | None: ...
 
     async def save(self, issue: Issue, *, now: datetime) -> SavedIssue:
         """Insert the issue, or update it in place: items matched by key keep their votes."""
         ...
 
-    async def summaries(self) -> list[IssueSummary]: ...
+    async def summaries(self, *, newsletter: str | None = None) -> list[IssueSummary]:
+        """Every stored issue, or those of one newsletter."""
+        ...
 
-    async def latest_number(self) -> int | None: ...
+    async def latest_number(self, *, newsletter: str = DEFAULT_NEWSLETTER) -> int | None: ...
 
-    async def number_featuring(self, canonical_url: str) -> int | None:
+    async def number_featuring(
+        self, canonical_url: str, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> int | None:
         """The earliest issue that has an item linking to ``canonical_url``."""
         ...
 
 
 class DeliveryRepository(Protocol):
-    async def get(self, issue_number: int, channel: Channel) -> Delivery | None: ...
+    async def get(
+        self, issue_number: int, channel: Channel, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Delivery | None: ...
 
-    async def begin(self, issue_number: int, channel: Channel, *, now: datetime) -> Delivery:
+    async def begin(
+        self, issue_number: int, channel: Channel, *, now: datetime, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Delivery:
         """The delivery of this issue to this channel, created in progress if there is none yet."""
         ...
 
@@ -193,6 +205,7 @@ class VoteCount:
     platform: Platform
     emoji: str
     count: int
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +223,7 @@ class VoteTotal:
     platform: Platform
     emoji: str
     count: int
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 class VoteRepository(Protocol):
@@ -227,16 +241,19 @@ class VoteRepository(Protocol):
         """Withdraw the vote; False when it did not count."""
         ...
 
-    async def for_issue(self, issue_number: int) -> list[Vote]: ...
+    async def for_issue(self, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER) -> list[Vote]: ...
 
-    async def for_item(self, issue_number: int, item_key: str, platform: Platform) -> list[Vote]: ...
+    async def for_item(
+        self, issue_number: int, item_key: str, platform: Platform, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> list[Vote]: ...
 
-    async def counts(self, issue_number: int) -> list[VoteCount]:
+    async def counts(self, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER) -> list[VoteCount]:
         """The votes counting now, grouped by item, platform and emoji (kept up to date on every change)."""
         ...
 
-    async def totals(self, *, since: date | None = None) -> list[VoteTotal]:
-        """Vote counts of every voted item of the issues published (or ingested) since ``since``."""
+    async def totals(self, *, since: date | None = None, newsletter: str | None = None) -> list[VoteTotal]:
+        """Vote counts of every voted item of the issues published (or ingested) since ``since`` (of one
+        newsletter when given)."""
         ...
 
 
@@ -247,7 +264,9 @@ class EventLog(Protocol):
 
 
 class SuggestionRepository(Protocol):
-    async def by_url(self, canonical_url: str) -> Suggestion | None: ...
+    async def by_url(
+        self, canonical_url: str, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Suggestion | None: ...
 
     async def get(self, suggestion_id: int) -> Suggestion | None: ...
 
@@ -257,7 +276,9 @@ class SuggestionRepository(Protocol):
         """False when that user already supports it."""
         ...
 
-    async def list(self, status: SuggestionStatus | None = None) -> list[Suggestion]: ...
+    async def list(
+        self, status: SuggestionStatus | None = None, *, newsletter: str | None = None
+    ) -> list[Suggestion]: ...
 
     async def set_status(
         self, suggestion_id: int, status: SuggestionStatus, *, featured_in: int | None = None
@@ -294,16 +315,31 @@ class ResultsRepository(Protocol):
     """The weekly-results message of each channel and issue, sent at most once."""
 
     async def claim(
-        self, platform: Platform, channel_id: str, issue_number: int, results_of: int, *, now: datetime
+        self,
+        platform: Platform,
+        channel_id: str,
+        issue_number: int,
+        results_of: int,
+        *,
+        now: datetime,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> bool:
         """True for the first claim of (channel, issue); False when it was claimed (sent) before."""
         ...
 
     async def record(
-        self, platform: Platform, channel_id: str, issue_number: int, message_id: str
+        self,
+        platform: Platform,
+        channel_id: str,
+        issue_number: int,
+        message_id: str,
+        *,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> None: ...
 
-    async def release(self, platform: Platform, channel_id: str, issue_number: int) -> None:
+    async def release(
+        self, platform: Platform, channel_id: str, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> None:
         """Forget a claim whose message could not be sent, so that a later post tries again."""
         ...
 

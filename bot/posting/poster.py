@@ -13,7 +13,16 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from bot.model import Channel, Delivery, DeliveryState, DeliveryStep, Issue, PostedMessage
+from bot.model import (
+    DEFAULT_NEWSLETTER,
+    Channel,
+    Delivery,
+    DeliveryState,
+    DeliveryStep,
+    Issue,
+    PostedMessage,
+    issue_label,
+)
 from bot.ports import ChatPlatform, Clock, PlatformError, UnitOfWorkFactory
 from bot.posting.corrections import Correction, header_correction, plan_corrections, unsent
 from bot.posting.filters import FilterResult, apply_filter
@@ -59,8 +68,13 @@ def preview_post(issue: Issue, channel: Channel, delivery: Delivery | None) -> P
     return PostPreview(channel, filtered, len(plan), posted, tuple(edits))
 
 
-def delivery_key(issue_number: int, channel: Channel, step: DeliveryStep) -> str:
-    return f"digestbot:{issue_number}:{channel.platform.value}:{channel.id}:{step.key}"
+def delivery_key(
+    issue_number: int, channel: Channel, step: DeliveryStep, newsletter: str = DEFAULT_NEWSLETTER
+) -> str:
+    """The key a platform finds a sent message by. The default newsletter's keys are those of the time
+    before there were several, so a post resumed across the upgrade recognises what it sent."""
+    issue = str(issue_number) if newsletter == DEFAULT_NEWSLETTER else f"{newsletter}/{issue_number}"
+    return f"digestbot:{issue}:{channel.platform.value}:{channel.id}:{step.key}"
 
 
 @dataclass(slots=True)
@@ -112,13 +126,22 @@ class Poster:
         self._retry = retry or RetryPolicy()
 
     async def post(
-        self, issue_number: int, channel: Channel, *, progress: ProgressCallback | None = None
+        self,
+        issue_number: int,
+        channel: Channel,
+        *,
+        progress: ProgressCallback | None = None,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> PostReport:
         async with self._uow_factory() as uow:
-            issue = await uow.issues.get(issue_number)
+            issue = await uow.issues.get(issue_number, newsletter=newsletter)
             if issue is None:
-                raise PostingError(f"issue #{issue_number} is not in the database (ingest it first)")
-            delivery = await uow.deliveries.begin(issue_number, channel, now=self._clock.now())
+                raise PostingError(
+                    f"issue {issue_label(newsletter, issue_number)} is not in the database (ingest it first)"
+                )
+            delivery = await uow.deliveries.begin(
+                issue_number, channel, now=self._clock.now(), newsletter=newsletter
+            )
             await uow.commit()
 
         filtered = apply_filter(issue, channel.filter)
@@ -176,7 +199,7 @@ class Poster:
             report.already_posted += 1
             return
         thread = landed[planned.parent.key] if planned.parent is not None else None
-        key = delivery_key(delivery.issue_number, channel, step)
+        key = delivery_key(delivery.issue_number, channel, step, delivery.newsletter_id)
         if journaled is not None and journaled.attempts > 0:
             found = await self._find_sent(channel, key, thread)
             if found is not None:
@@ -255,7 +278,9 @@ class Poster:
                     delivery.channel,
                     correction.posted,
                     correction.message,
-                    delivery_key=delivery_key(delivery.issue_number, delivery.channel, correction.step),
+                    delivery_key=delivery_key(
+                        delivery.issue_number, delivery.channel, correction.step, delivery.newsletter_id
+                    ),
                 )
                 break
             except PlatformError as error:
@@ -285,12 +310,15 @@ async def post_to_channels(
     channels: Sequence[Channel],
     *,
     progress: ProgressCallback | None = None,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> list[PostReport]:
     """Post one issue to several channels at once, each at its own platform's pace."""
 
     async def one(channel: Channel) -> PostReport:
         try:
-            return await posters(channel).post(issue_number, channel, progress=progress)
+            return await posters(channel).post(
+                issue_number, channel, progress=progress, newsletter=newsletter
+            )
         except PostingError as error:
             return PostReport(channel=channel, issue_number=issue_number, errors=[str(error)])
 

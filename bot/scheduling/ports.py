@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.model import Channel, Platform
+from bot.model import DEFAULT_NEWSLETTER, Channel, Platform
 
 
 class RunState(enum.StrEnum):
@@ -30,6 +30,7 @@ class ScheduledRun:
     due_at: datetime
     state: RunState
     issue_number: int | None = None
+    newsletter_id: str = DEFAULT_NEWSLETTER
     claimed_by: str | None = None
     lease_until: datetime | None = None
     attempts: int = 0
@@ -54,9 +55,17 @@ class SourceState:
 
 class SchedulingRepository(Protocol):
     async def ensure_run(
-        self, channel: Channel, due_at: datetime, *, state: RunState, now: datetime, error: str | None = None
+        self,
+        channel: Channel,
+        due_at: datetime,
+        *,
+        state: RunState,
+        now: datetime,
+        error: str | None = None,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> bool:
-        """Create the run of this channel's slot unless it exists (race-safe); True when created."""
+        """Create the run of this channel's slot for this newsletter unless it exists (race-safe); True
+        when created."""
         ...
 
     async def claim_runs(
@@ -92,13 +101,22 @@ class SchedulingRepository(Protocol):
         ...
 
     async def claim_delivery(
-        self, issue_number: int, channel: Channel, owner: str, *, now: datetime, lease_until: datetime
+        self,
+        issue_number: int,
+        channel: Channel,
+        owner: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> DeliveryClaim:
         """Take (or extend) the claim on posting this issue to this channel, unless another owner holds
         an unexpired lease; returns the claim as it now stands (compare its owner)."""
         ...
 
-    async def release_delivery(self, issue_number: int, channel: Channel, owner: str) -> None: ...
+    async def release_delivery(
+        self, issue_number: int, channel: Channel, owner: str, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> None: ...
 
     async def source_state(self, source: str) -> SourceState | None: ...
 

@@ -7,14 +7,19 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.model import DEFAULT_NEWSLETTER
 from storage.orm.base import Base, CleanString, CleanText
 
 
 class IssueRow(Base):
     __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("newsletter_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    # Which newsletter: issue numbers repeat across newsletters. Rows stored before there were several
+    # (and old replicas during an upgrade) get the default one.
+    newsletter_id: Mapped[str] = mapped_column(server_default=DEFAULT_NEWSLETTER)
+    number: Mapped[int]
     title: Mapped[str] = mapped_column(CleanString)
     subtitle: Mapped[str | None] = mapped_column(CleanString)
     intro: Mapped[str | None] = mapped_column(CleanText)

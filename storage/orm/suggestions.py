@@ -7,15 +7,20 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.model import DEFAULT_NEWSLETTER
 from storage.orm.base import Base, CleanString, CleanText
 
 
 class SuggestionRow(Base):
     __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("newsletter_id", "canonical_url"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Which newsletter: a link may be suggested for each. Rows stored before there were several
+    # (and old replicas during an upgrade) get the default one.
+    newsletter_id: Mapped[str] = mapped_column(server_default=DEFAULT_NEWSLETTER)
     url: Mapped[str] = mapped_column(CleanText)
-    canonical_url: Mapped[str] = mapped_column(CleanText, unique=True)
+    canonical_url: Mapped[str] = mapped_column(CleanText)
     note: Mapped[str | None] = mapped_column(CleanText)
     status: Mapped[str]
     title: Mapped[str | None] = mapped_column(CleanText)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.model import DEFAULT_NEWSLETTER
 from storage.orm.base import Base
 
 
@@ -64,6 +65,7 @@ class ResultsPostRow(Base):
 
     platform: Mapped[str] = mapped_column(primary_key=True)
     channel_id: Mapped[str] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[str] = mapped_column(primary_key=True, server_default=DEFAULT_NEWSLETTER)
     issue_number: Mapped[int] = mapped_column(primary_key=True)  # the issue the results come before
     results_of: Mapped[int]  # the issue whose votes they show
     message_id: Mapped[str | None]

@@ -8,6 +8,7 @@ from sqlalchemy import Select, String, TextClause, literal, select, text, update
 from sqlalchemy.orm import selectinload
 
 from bot.model import (
+    DEFAULT_NEWSLETTER,
     Channel,
     DeliveredMessage,
     Delivery,
@@ -32,9 +33,10 @@ def _channel(row: DeliveryRow) -> Channel:
     return Channel(row.channel_name, Platform(row.platform), row.channel_id, row.guild_id)
 
 
-def _delivery_from_row(row: DeliveryRow, issue_number: int) -> Delivery:
+def _delivery_from_row(row: DeliveryRow, issue_number: int, newsletter_id: str) -> Delivery:
     return Delivery(
         issue_number=issue_number,
+        newsletter_id=newsletter_id,
         channel=_channel(row),
         state=DeliveryState(row.state),
         messages={
@@ -62,7 +64,8 @@ _JOURNAL_INSERT = (
     "SELECT deliveries.id, deliveries.platform, deliveries.channel_id, :step_key, :kind, "
     "CAST(:section_position AS INTEGER), :item_key, 1, {posted} "
     "FROM deliveries JOIN issues ON issues.id = deliveries.issue_id "
-    "WHERE issues.number = :number AND deliveries.platform = :platform "
+    "WHERE issues.newsletter_id = :newsletter AND issues.number = :number "
+    "AND deliveries.platform = :platform "
     "AND deliveries.channel_id = :channel_id "
     "ON CONFLICT (delivery_id, step_key) DO UPDATE SET {update} RETURNING delivered_messages.id"
 )
@@ -85,24 +88,29 @@ class SqlDeliveryRepository(_Repository):
     place as well, so the caller's copy matches what the transaction wrote.
     """
 
-    def _select(self) -> Select[DeliveryRow, int]:
+    def _select(self) -> Select[DeliveryRow, int, str]:
         return (
-            select(DeliveryRow, IssueRow.number)
+            select(DeliveryRow, IssueRow.number, IssueRow.newsletter_id)
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
             .options(selectinload(DeliveryRow.messages))
             .execution_options(populate_existing=True)
         )
 
-    async def get(self, issue_number: int, channel: Channel) -> Delivery | None:
+    async def get(
+        self, issue_number: int, channel: Channel, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Delivery | None:
         statement = self._select().where(
+            IssueRow.newsletter_id == newsletter,
             IssueRow.number == issue_number,
             DeliveryRow.platform == channel.platform.value,
             DeliveryRow.channel_id == channel.id,
         )
         found = (await self._session.execute(statement)).one_or_none()
-        return _delivery_from_row(found[0], found[1]) if found else None
+        return _delivery_from_row(*found) if found else None
 
-    async def begin(self, issue_number: int, channel: Channel, *, now: datetime) -> Delivery:
+    async def begin(
+        self, issue_number: int, channel: Channel, *, now: datetime, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Delivery:
         """The delivery of this issue to this channel, created in progress if there is none yet.
 
         Race-safe: concurrent callers all get the one row (``INSERT ... ON CONFLICT DO NOTHING``, then read).
@@ -117,7 +125,7 @@ class SqlDeliveryRepository(_Repository):
             literal(channel.guild_id, String()),
             literal(DeliveryState.IN_PROGRESS.value, String()),
             literal(now, UtcDateTime()),
-        ).where(IssueRow.number == issue_number)
+        ).where(IssueRow.newsletter_id == newsletter, IssueRow.number == issue_number)
         statement = (
             _insert(self._dialect, DeliveryRow)
             .from_select(
@@ -127,7 +135,7 @@ class SqlDeliveryRepository(_Repository):
             .on_conflict_do_nothing(index_elements=["issue_id", "platform", "channel_id"])
         )
         await self._session.execute(statement)
-        delivery = await self.get(issue_number, channel)
+        delivery = await self.get(issue_number, channel, newsletter=newsletter)
         if delivery is None:
             raise LookupError(f"issue {issue_number} is not stored")
         return delivery
@@ -137,6 +145,7 @@ class SqlDeliveryRepository(_Repository):
             select(DeliveryRow.id)
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
             .where(
+                IssueRow.newsletter_id == delivery.newsletter_id,
                 IssueRow.number == delivery.issue_number,
                 DeliveryRow.platform == delivery.channel.platform.value,
                 DeliveryRow.channel_id == delivery.channel.id,
@@ -151,6 +160,7 @@ class SqlDeliveryRepository(_Repository):
         self, statement: TextClause, delivery: Delivery, step: DeliveryStep, **extra: object
     ) -> None:
         params = {
+            "newsletter": delivery.newsletter_id,
             "number": delivery.issue_number,
             "platform": delivery.channel.platform.value,
             "channel_id": delivery.channel.id,
@@ -244,7 +254,7 @@ class SqlDeliveryRepository(_Repository):
         the most recently journalled one wins.
         """
         statement = (
-            select(DeliveredMessageRow, DeliveryRow, IssueRow.number)
+            select(DeliveredMessageRow, DeliveryRow, IssueRow.number, IssueRow.newsletter_id)
             .join(DeliveryRow, DeliveryRow.id == DeliveredMessageRow.delivery_id)
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
             .where(
@@ -258,8 +268,8 @@ class SqlDeliveryRepository(_Repository):
         found = (await self._session.execute(statement)).one_or_none()
         if found is None:
             return None
-        message, delivery, number = found
-        return LocatedMessage(issue_number=number, channel=_channel(delivery), step=_step(message))
+        message, delivery, number, newsletter_id = found
+        return LocatedMessage(number, _channel(delivery), _step(message), newsletter_id)
 
     async def item_messages(
         self, platform: Platform, *, since: datetime | None = None
@@ -269,7 +279,7 @@ class SqlDeliveryRepository(_Repository):
         ``since`` keeps deliveries started at or after it; within a delivery messages come in journal order.
         """
         statement = (
-            select(DeliveredMessageRow, DeliveryRow, IssueRow.number)
+            select(DeliveredMessageRow, DeliveryRow, IssueRow.number, IssueRow.newsletter_id)
             .join(DeliveryRow, DeliveryRow.id == DeliveredMessageRow.delivery_id)
             .join(IssueRow, IssueRow.id == DeliveryRow.issue_id)
             .where(
@@ -282,13 +292,13 @@ class SqlDeliveryRepository(_Repository):
         if since is not None:
             statement = statement.where(DeliveryRow.started_at >= since)
         result: list[tuple[LocatedMessage, str]] = []
-        for message, delivery, number in await self._session.execute(statement):
+        for message, delivery, number, newsletter_id in await self._session.execute(statement):
             assert message.message_id is not None
-            located = LocatedMessage(issue_number=number, channel=_channel(delivery), step=_step(message))
+            located = LocatedMessage(number, _channel(delivery), _step(message), newsletter_id)
             result.append((located, message.message_id))
         return result
 
     async def all(self) -> list[Delivery]:
         """Every delivery, newest first."""
         statement = self._select().order_by(DeliveryRow.started_at.desc(), DeliveryRow.id.desc())
-        return [_delivery_from_row(row, number) for row, number in await self._session.execute(statement)]
+        return [_delivery_from_row(*found) for found in await self._session.execute(statement)]

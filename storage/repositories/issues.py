@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.model import Issue, Item, Section, title_identity
+from bot.model import DEFAULT_NEWSLETTER, Issue, Item, Section, title_identity
 from bot.ports import IssueSummary, SavedIssue
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
 from storage.repositories.base import _canonical, _Repository
@@ -21,6 +21,7 @@ def _issue_from_row(row: IssueRow) -> Issue:
         intro=row.intro,
         published_on=row.published_on,
         source=row.source,
+        newsletter_id=row.newsletter_id,
         sections=[
             Section(
                 title=section.title,
@@ -55,17 +56,17 @@ def _check_issue(issue: Issue) -> int:
 
 
 class SqlIssueRepository(_Repository):
-    async def _row(self, number: int) -> IssueRow | None:
+    async def _row(self, number: int, newsletter: str) -> IssueRow | None:
         statement = (
             select(IssueRow)
-            .where(IssueRow.number == number)
+            .where(IssueRow.newsletter_id == newsletter, IssueRow.number == number)
             .options(selectinload(IssueRow.sections).selectinload(SectionRow.items))
             .execution_options(populate_existing=True)
         )
         return (await self._session.scalars(statement)).one_or_none()
 
-    async def get(self, number: int) -> Issue | None:
-        row = await self._row(number)
+    async def get(self, number: int, *, newsletter: str = DEFAULT_NEWSLETTER) -> Issue | None:
+        row = await self._row(number, newsletter)
         return _issue_from_row(row) if row else None
 
     async def save(self, issue: Issue, *, now: datetime) -> SavedIssue:
@@ -79,10 +80,15 @@ class SqlIssueRepository(_Repository):
         """
         number = _check_issue(issue)
         session = self._session
-        row = (await session.scalars(select(IssueRow).where(IssueRow.number == number))).one_or_none()
+        newsletter = issue.newsletter_id
+        row = (
+            await session.scalars(
+                select(IssueRow).where(IssueRow.newsletter_id == newsletter, IssueRow.number == number)
+            )
+        ).one_or_none()
         created = row is None
         if row is None:
-            row = IssueRow(number=number, ingested_at=now)
+            row = IssueRow(newsletter_id=newsletter, number=number, ingested_at=now)
             session.add(row)
         row.title = issue.title
         row.subtitle = issue.subtitle
@@ -138,9 +144,16 @@ class SqlIssueRepository(_Repository):
         for section_row in old_sections.values():  # empty now: their items were moved or deleted
             await session.delete(section_row)
         await session.flush()
-        return SavedIssue(number, created, items_kept=kept, items_added=added, items_removed=removed)
+        return SavedIssue(
+            number,
+            created,
+            items_kept=kept,
+            items_added=added,
+            items_removed=removed,
+            newsletter_id=newsletter,
+        )
 
-    async def summaries(self) -> list[IssueSummary]:
+    async def summaries(self, *, newsletter: str | None = None) -> list[IssueSummary]:
         section_count = (
             select(func.count(SectionRow.id)).where(SectionRow.issue_id == IssueRow.id).scalar_subquery()
         )
@@ -152,7 +165,10 @@ class SqlIssueRepository(_Repository):
             section_count.label("section_count"),
             item_count.label("item_count"),
             IssueRow.ingested_at,
-        ).order_by(IssueRow.number.desc())
+            IssueRow.newsletter_id,
+        ).order_by(IssueRow.number.desc(), IssueRow.newsletter_id)
+        if newsletter is not None:
+            statement = statement.where(IssueRow.newsletter_id == newsletter)
         return [
             IssueSummary(
                 number=number,
@@ -161,22 +177,31 @@ class SqlIssueRepository(_Repository):
                 section_count=sections,
                 item_count=items,
                 ingested_at=ingested_at,
+                newsletter_id=newsletter_id,
             )
-            for number, title, published_on, sections, items, ingested_at in await self._session.execute(
-                statement
+            for number, title, published_on, sections, items, ingested_at, newsletter_id in (
+                await self._session.execute(statement)
             )
         ]
 
-    async def latest_number(self) -> int | None:
-        number: int | None = await self._session.scalar(select(func.max(IssueRow.number)))
+    async def latest_number(self, *, newsletter: str = DEFAULT_NEWSLETTER) -> int | None:
+        statement = select(func.max(IssueRow.number)).where(IssueRow.newsletter_id == newsletter)
+        number: int | None = await self._session.scalar(statement)
         return number
 
-    async def number_featuring(self, canonical_url: str) -> int | None:
+    async def newsletter_ids(self) -> list[str]:
+        """The newsletters that have stored issues."""
+        statement = select(IssueRow.newsletter_id).distinct().order_by(IssueRow.newsletter_id)
+        return list(await self._session.scalars(statement))
+
+    async def number_featuring(
+        self, canonical_url: str, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> int | None:
         """The smallest issue number with an item whose link canonicalises to ``canonical_url``."""
         statement = (
             select(func.min(IssueRow.number))
             .join(ItemRow, ItemRow.issue_id == IssueRow.id)
-            .where(ItemRow.canonical_url == _canonical(canonical_url))
+            .where(ItemRow.canonical_url == _canonical(canonical_url), IssueRow.newsletter_id == newsletter)
         )
         number: int | None = await self._session.scalar(statement)
         return number

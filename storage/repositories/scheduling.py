@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 
-from bot.model import Channel, Platform
+from bot.model import DEFAULT_NEWSLETTER, Channel, Platform
 from bot.scheduling.ports import DeliveryClaim, RunState, ScheduledRun, SourceState
 from storage.orm.deliveries import DeliveryRow
 from storage.orm.scheduling import DeliveryClaimRow, ScheduleRunRow, SourceStateRow
@@ -32,6 +32,7 @@ def _run(row: ScheduleRunRow) -> ScheduledRun:
         due_at=row.due_at,
         state=RunState(row.state),
         issue_number=row.issue_number,
+        newsletter_id=row.newsletter_id,
         claimed_by=row.claimed_by,
         lease_until=row.lease_until,
         attempts=row.attempts,
@@ -42,15 +43,23 @@ def _run(row: ScheduleRunRow) -> ScheduledRun:
 
 class SqlSchedulingRepository(_Repository):
     async def ensure_run(
-        self, channel: Channel, due_at: datetime, *, state: RunState, now: datetime, error: str | None = None
+        self,
+        channel: Channel,
+        due_at: datetime,
+        *,
+        state: RunState,
+        now: datetime,
+        error: str | None = None,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> bool:
         finished = None if state is RunState.PENDING else now
         return await self._insert_new(
             ScheduleRunRow,
-            ["platform", "channel_id", "due_at"],
+            ["platform", "channel_id", "newsletter_id", "due_at"],
             channel_name=channel.name,
             platform=channel.platform.value,
             channel_id=channel.id,
+            newsletter_id=newsletter,
             due_at=due_at,
             state=state.value,
             attempts=0,
@@ -142,10 +151,18 @@ class SqlSchedulingRepository(_Repository):
         return [_run(row) for row in rows]
 
     async def claim_delivery(
-        self, issue_number: int, channel: Channel, owner: str, *, now: datetime, lease_until: datetime
+        self,
+        issue_number: int,
+        channel: Channel,
+        owner: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> DeliveryClaim:
         insert = _insert(self._dialect, DeliveryClaimRow)
         statement = insert.values(
+            newsletter_id=newsletter,
             issue_number=issue_number,
             platform=channel.platform.value,
             channel_id=channel.id,
@@ -154,7 +171,7 @@ class SqlSchedulingRepository(_Repository):
             claimed_at=now,
         )
         statement = statement.on_conflict_do_update(
-            index_elements=["issue_number", "platform", "channel_id"],
+            index_elements=["newsletter_id", "issue_number", "platform", "channel_id"],
             set_={"owner": owner, "lease_until": lease_until, "claimed_at": now},
             where=or_(DeliveryClaimRow.owner == owner, DeliveryClaimRow.lease_until <= now),
         )
@@ -162,6 +179,7 @@ class SqlSchedulingRepository(_Repository):
         row = (
             await self._session.execute(
                 select(DeliveryClaimRow.owner, DeliveryClaimRow.lease_until).where(
+                    DeliveryClaimRow.newsletter_id == newsletter,
                     DeliveryClaimRow.issue_number == issue_number,
                     DeliveryClaimRow.platform == channel.platform.value,
                     DeliveryClaimRow.channel_id == channel.id,
@@ -170,10 +188,13 @@ class SqlSchedulingRepository(_Repository):
         ).one()
         return DeliveryClaim(owner=row[0], lease_until=row[1])
 
-    async def release_delivery(self, issue_number: int, channel: Channel, owner: str) -> None:
+    async def release_delivery(
+        self, issue_number: int, channel: Channel, owner: str, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> None:
         await self._session.execute(
             update(DeliveryClaimRow)
             .where(
+                DeliveryClaimRow.newsletter_id == newsletter,
                 DeliveryClaimRow.issue_number == issue_number,
                 DeliveryClaimRow.platform == channel.platform.value,
                 DeliveryClaimRow.channel_id == channel.id,

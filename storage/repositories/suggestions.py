@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from bot.model import Platform, Suggestion, SuggestionStatus, Supporter
+from bot.model import DEFAULT_NEWSLETTER, Platform, Suggestion, SuggestionStatus, Supporter
 from bot.urls import canonical_url
 from storage.orm.suggestions import SuggestionRow, SuggestionSupporterRow
 from storage.repositories.base import _canonical, _insert, _now, _Repository, _rowcount
@@ -40,6 +40,7 @@ def _suggestion_from_row(row: SuggestionRow) -> Suggestion:
         id=row.id,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
+        newsletter_id=row.newsletter_id,
     )
 
 
@@ -53,9 +54,13 @@ class SqlSuggestionRepository(_Repository):
             .execution_options(populate_existing=True)
         )
 
-    async def by_url(self, canonical_url: str) -> Suggestion | None:
-        """The suggestion of that link (the argument is canonicalised again, so any spelling matches)."""
-        statement = self._select().where(SuggestionRow.canonical_url == _canonical(canonical_url))
+    async def by_url(self, canonical_url: str, *, newsletter: str = DEFAULT_NEWSLETTER) -> Suggestion | None:
+        """The suggestion of that link for that newsletter (the argument is canonicalised again, so any
+        spelling matches)."""
+        statement = self._select().where(
+            SuggestionRow.newsletter_id == newsletter,
+            SuggestionRow.canonical_url == _canonical(canonical_url),
+        )
         row = (await self._session.scalars(statement)).one_or_none()
         return _suggestion_from_row(row) if row else None
 
@@ -77,6 +82,7 @@ class SqlSuggestionRepository(_Repository):
         statement = (
             _insert(self._dialect, SuggestionRow)
             .values(
+                newsletter_id=suggestion.newsletter_id,
                 url=suggestion.url,
                 canonical_url=canonical_url(suggestion.url),
                 note=suggestion.note,
@@ -90,12 +96,12 @@ class SqlSuggestionRepository(_Repository):
                 submitter_workspace_id=submitter.workspace_id,
                 submitter_channel_id=submitter.channel_id,
             )
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .on_conflict_do_nothing(index_elements=["newsletter_id", "canonical_url"])
             .returning(SuggestionRow.id)
         )
         suggestion_id: int | None = await self._session.scalar(statement)
         if suggestion_id is None:
-            existing = await self.by_url(suggestion.url)
+            existing = await self.by_url(suggestion.url, newsletter=suggestion.newsletter_id)
             assert existing is not None
             assert existing.id is not None
             suggestion_id = existing.id
@@ -125,8 +131,11 @@ class SqlSuggestionRepository(_Repository):
         """False when that user already supports it. ``supporter.at`` None means now."""
         return await self._add_supporters(suggestion_id, [supporter], default_at=_now()) > 0
 
-    async def list(self, status: SuggestionStatus | None = None) -> builtins.list[Suggestion]:
-        """Suggestions (of ``status``, or all), most supported first, then oldest first."""
+    async def list(
+        self, status: SuggestionStatus | None = None, *, newsletter: str | None = None
+    ) -> builtins.list[Suggestion]:
+        """Suggestions (of ``status``, or all; of one newsletter, or all), most supported first, then
+        oldest first."""
         supporters = (
             select(func.count(SuggestionSupporterRow.id))
             .where(SuggestionSupporterRow.suggestion_id == SuggestionRow.id)
@@ -135,6 +144,8 @@ class SqlSuggestionRepository(_Repository):
         statement = self._select().order_by(supporters.desc(), SuggestionRow.created_at, SuggestionRow.id)
         if status is not None:
             statement = statement.where(SuggestionRow.status == status.value)
+        if newsletter is not None:
+            statement = statement.where(SuggestionRow.newsletter_id == newsletter)
         return [_suggestion_from_row(row) for row in await self._session.scalars(statement)]
 
     async def set_status(

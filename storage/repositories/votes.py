@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Select, TextClause, and_, bindparam, delete, or_, select, text, update
 
-from bot.model import Platform, Vote
+from bot.model import DEFAULT_NEWSLETTER, Platform, Vote
 from bot.ports import VoteCount, VoteTotal
 from storage.orm.base import UtcDateTime
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
@@ -20,14 +20,14 @@ from storage.repositories.base import _now, _Repository, _rowcount
 # A row's ``changed_at`` is the platform time of the last event applied: later events always win.
 _ITEM_ID = (
     "SELECT items.id FROM items JOIN issues ON issues.id = items.issue_id "
-    "WHERE issues.number = :number AND items.key = :key"
+    "WHERE issues.newsletter_id = :newsletter AND issues.number = :number AND items.key = :key"
 )
 _SAME_VOTE = f"item_id = ({_ITEM_ID}) AND platform = :platform AND user_id = :user_id AND emoji = :emoji"
 _UPSERT = (
     "INSERT INTO votes (item_id, platform, user_id, emoji, channel_id, created_at, active, changed_at) "
     "SELECT items.id, :platform, :user_id, :emoji, :channel_id, :now, :active, :at "
     "FROM items JOIN issues ON issues.id = items.issue_id "
-    "WHERE issues.number = :number AND items.key = :key "
+    "WHERE issues.newsletter_id = :newsletter AND issues.number = :number AND items.key = :key "
     "ON CONFLICT (item_id, platform, user_id, emoji) DO UPDATE "
     "SET active = excluded.active, changed_at = excluded.changed_at "
     "WHERE votes.changed_at <= excluded.changed_at"
@@ -56,19 +56,13 @@ _COUNT_DOWN = text(
 
 
 class SqlVoteRepository(_Repository):
-    """Votes point at item rows, found by (issue number, item key); they vanish with their item."""
-
-    def _item_id(self, issue_number: int, item_key: str) -> Select[int]:
-        return (
-            select(ItemRow.id)
-            .join(IssueRow, IssueRow.id == ItemRow.issue_id)
-            .where(IssueRow.number == issue_number, ItemRow.key == item_key)
-        )
+    """Votes point at item rows, found by (newsletter, issue number, item key); they go with their item."""
 
     async def _execute(self, statement: TextClause, vote: Vote, **params: object) -> Any:
         return await self._session.execute(
             statement,
             {
+                "newsletter": vote.newsletter_id,
                 "number": vote.issue_number,
                 "key": vote.item_key,
                 "platform": vote.platform.value,
@@ -116,21 +110,27 @@ class SqlVoteRepository(_Repository):
             statement, {"item_id": item_id, "platform": vote.platform.value, "emoji": vote.emoji}
         )
 
-    async def counts(self, issue_number: int) -> builtins.list[VoteCount]:
+    async def counts(
+        self, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> builtins.list[VoteCount]:
         """How many votes count now per item, platform and emoji: a read of ``vote_counts`` (indexed by
         item), however many votes the issue has."""
         statement = (
             select(ItemRow.key, VoteCountRow.platform, VoteCountRow.emoji, VoteCountRow.count)
             .join(ItemRow, ItemRow.id == VoteCountRow.item_id)
             .join(IssueRow, IssueRow.id == ItemRow.issue_id)
-            .where(IssueRow.number == issue_number, VoteCountRow.count > 0)
+            .where(
+                IssueRow.newsletter_id == newsletter, IssueRow.number == issue_number, VoteCountRow.count > 0
+            )
         )
         return [
-            VoteCount(issue_number, key, Platform(platform), emoji, count)
+            VoteCount(issue_number, key, Platform(platform), emoji, count, newsletter)
             for key, platform, emoji, count in await self._session.execute(statement)
         ]
 
-    async def totals(self, *, since: date | None = None) -> builtins.list[VoteTotal]:
+    async def totals(
+        self, *, since: date | None = None, newsletter: str | None = None
+    ) -> builtins.list[VoteTotal]:
         """Vote counts of every item that has votes, with what a leaderboard shows of the item; only
         issues published (or, without a date, ingested) on or after ``since`` when given."""
         statement = (
@@ -146,12 +146,15 @@ class SqlVoteRepository(_Repository):
                 VoteCountRow.platform,
                 VoteCountRow.emoji,
                 VoteCountRow.count,
+                IssueRow.newsletter_id,
             )
             .join(ItemRow, ItemRow.id == VoteCountRow.item_id)
             .join(SectionRow, SectionRow.id == ItemRow.section_id)
             .join(IssueRow, IssueRow.id == ItemRow.issue_id)
             .where(VoteCountRow.count > 0)
         )
+        if newsletter is not None:
+            statement = statement.where(IssueRow.newsletter_id == newsletter)
         if since is not None:
             start = datetime(since.year, since.month, since.day, tzinfo=UTC)
             statement = statement.where(
@@ -173,6 +176,7 @@ class SqlVoteRepository(_Repository):
                 platform=Platform(row[8]),
                 emoji=row[9],
                 count=row[10],
+                newsletter_id=row[11],
             )
             for row in await self._session.execute(statement)
         ]
@@ -189,15 +193,15 @@ class SqlVoteRepository(_Repository):
         )
         return _rowcount(result)
 
-    def _votes(self) -> Select[VoteRow, int, str]:
+    def _votes(self) -> Select[VoteRow, int, str, str]:
         return (
-            select(VoteRow, IssueRow.number, ItemRow.key)
+            select(VoteRow, IssueRow.number, ItemRow.key, IssueRow.newsletter_id)
             .join(ItemRow, ItemRow.id == VoteRow.item_id)
             .join(IssueRow, IssueRow.id == ItemRow.issue_id)
             .order_by(VoteRow.id)
         )
 
-    async def _run(self, statement: Select[VoteRow, int, str]) -> builtins.list[Vote]:
+    async def _run(self, statement: Select[VoteRow, int, str, str]) -> builtins.list[Vote]:
         return [
             Vote(
                 issue_number=number,
@@ -206,16 +210,26 @@ class SqlVoteRepository(_Repository):
                 user_id=row.user_id,
                 emoji=row.emoji,
                 channel_id=row.channel_id,
+                newsletter_id=newsletter,
             )
-            for row, number, key in await self._session.execute(statement)
+            for row, number, key, newsletter in await self._session.execute(statement)
         ]
 
-    async def for_issue(self, issue_number: int) -> builtins.list[Vote]:
-        return await self._run(self._votes().where(IssueRow.number == issue_number, VoteRow.active))
-
-    async def for_item(self, issue_number: int, item_key: str, platform: Platform) -> builtins.list[Vote]:
+    async def for_issue(
+        self, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> builtins.list[Vote]:
         return await self._run(
             self._votes().where(
+                IssueRow.newsletter_id == newsletter, IssueRow.number == issue_number, VoteRow.active
+            )
+        )
+
+    async def for_item(
+        self, issue_number: int, item_key: str, platform: Platform, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> builtins.list[Vote]:
+        return await self._run(
+            self._votes().where(
+                IssueRow.newsletter_id == newsletter,
                 IssueRow.number == issue_number,
                 ItemRow.key == item_key,
                 VoteRow.platform == platform.value,
@@ -253,34 +267,53 @@ class SqlEventLog(_Repository):
 class SqlResultsRepository(_Repository):
     """One weekly-results message per channel and issue (see ``ResultsPostRow``)."""
 
-    def _key(self, platform: Platform, channel_id: str, issue_number: int) -> Any:
+    def _key(self, platform: Platform, channel_id: str, issue_number: int, newsletter: str) -> Any:
         return and_(
             ResultsPostRow.platform == platform.value,
             ResultsPostRow.channel_id == channel_id,
+            ResultsPostRow.newsletter_id == newsletter,
             ResultsPostRow.issue_number == issue_number,
         )
 
     async def claim(
-        self, platform: Platform, channel_id: str, issue_number: int, results_of: int, *, now: datetime
+        self,
+        platform: Platform,
+        channel_id: str,
+        issue_number: int,
+        results_of: int,
+        *,
+        now: datetime,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> bool:
         return await self._insert_new(
             ResultsPostRow,
-            ["platform", "channel_id", "issue_number"],
+            ["platform", "channel_id", "newsletter_id", "issue_number"],
             platform=platform.value,
             channel_id=channel_id,
+            newsletter_id=newsletter,
             issue_number=issue_number,
             results_of=results_of,
             claimed_at=now,
         )
 
-    async def record(self, platform: Platform, channel_id: str, issue_number: int, message_id: str) -> None:
+    async def record(
+        self,
+        platform: Platform,
+        channel_id: str,
+        issue_number: int,
+        message_id: str,
+        *,
+        newsletter: str = DEFAULT_NEWSLETTER,
+    ) -> None:
         await self._session.execute(
             update(ResultsPostRow)
-            .where(self._key(platform, channel_id, issue_number))
+            .where(self._key(platform, channel_id, issue_number, newsletter))
             .values(message_id=message_id)
         )
 
-    async def release(self, platform: Platform, channel_id: str, issue_number: int) -> None:
+    async def release(
+        self, platform: Platform, channel_id: str, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> None:
         await self._session.execute(
-            delete(ResultsPostRow).where(self._key(platform, channel_id, issue_number))
+            delete(ResultsPostRow).where(self._key(platform, channel_id, issue_number, newsletter))
         )
