@@ -15,7 +15,7 @@ from rich.table import Table
 
 from adapters.bootstrap import Application
 from adapters.weekly_results import results_before_post
-from bot.model import Channel, DeliveryState
+from bot.model import DEFAULT_NEWSLETTER, Channel, DeliveryState, issue_label
 from bot.posting.poster import PostReport, ProgressCallback
 from bot.scheduling.claims import ClaimedElsewhere, Claims
 from bot.scheduling.ports import RunState
@@ -49,20 +49,27 @@ def claims(app: Application) -> Claims:
 
 
 def sources(app: Application) -> list[IssueSource]:
-    config = app.config.source
     found: list[IssueSource] = []
-    if config.folder:
-        found.append(FolderSource(Path(config.folder)))
-    if config.feed:
-        from adapters.outbound.feed_fetcher import HttpFeedFetcher
+    for newsletter in app.config.newsletter_configs():
+        config = newsletter.source
+        if config is None:
+            continue
+        if config.folder:
+            found.append(FolderSource(Path(config.folder), newsletter.id))
+        if config.feed:
+            from adapters.outbound.feed_fetcher import HttpFeedFetcher
 
-        found.append(FeedSource(config.feed, HttpFeedFetcher()))
+            found.append(FeedSource(config.feed, HttpFeedFetcher(), newsletter.id))
     return found
 
 
 def scheduled_channels(app: Application) -> list[ScheduledChannel]:
+    """A run per channel and newsletter that has a schedule."""
     return [
-        ScheduledChannel(c.to_channel(), c.schedule) for c in app.config.channels if c.schedule is not None
+        ScheduledChannel(c.to_channel(), wanted.schedule, wanted.id)
+        for c in app.config.channels
+        for wanted in app.config.channel_newsletters(c)
+        if wanted.schedule is not None
     ]
 
 
@@ -85,7 +92,9 @@ def build_scheduler(app: Application) -> Scheduler | None:
         sources=sources(app),
         poll_seconds=app.config.source.poll_minutes * 60,
         on_post=app.observe,
-        before_post=lambda number, channel: results_before_post(app, number, [channel]),
+        before_post=lambda number, channel, newsletter: results_before_post(
+            app, number, [channel], newsletter=newsletter
+        ),
         unavailable=app.unavailable,
     )
 
@@ -96,6 +105,7 @@ async def post_claimed(
     channels: Sequence[Channel],
     *,
     progress: ProgressCallback | None = None,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> list[PostReport]:
     """Post to every channel at once, each under its delivery claim (so a scheduled post of the same
     issue by a running bot never overlaps with this one)."""
@@ -103,7 +113,9 @@ async def post_claimed(
 
     async def one(channel: Channel) -> PostReport:
         try:
-            report = await held.post(app.poster(channel), issue_number, channel, progress=progress)
+            report = await held.post(
+                app.poster(channel), issue_number, channel, progress=progress, newsletter=newsletter
+            )
         except ClaimedElsewhere as busy:
             return PostReport(channel=channel, issue_number=issue_number, errors=[str(busy)])
         app.observe(report)
@@ -112,7 +124,9 @@ async def post_claimed(
     return list(await asyncio.gather(*(one(channel) for channel in channels)))
 
 
-async def correct_posted(app: Application, numbers: Sequence[int]) -> list[PostReport]:
+async def correct_posted(
+    app: Application, numbers: Sequence[int], newsletter: str = DEFAULT_NEWSLETTER
+) -> list[PostReport]:
     """The configured channels that were sent these issues get their corrected versions, edited in place."""
     async with app.uow_factory() as uow:
         deliveries = await uow.deliveries.all()
@@ -121,11 +135,11 @@ async def correct_posted(app: Application, numbers: Sequence[int]) -> list[PostR
         posted_to = {
             (d.channel.platform, d.channel.id)
             for d in deliveries
-            if d.issue_number == number and d.state is DeliveryState.COMPLETE
+            if (d.newsletter_id, d.issue_number) == (newsletter, number) and d.state is DeliveryState.COMPLETE
         }
         channels = [c for c in app.channels() if (c.platform, c.id) in posted_to]
         if channels:
-            reports += await post_claimed(app, number, channels)
+            reports += await post_claimed(app, number, channels, newsletter=newsletter)
     return reports
 
 
@@ -149,6 +163,12 @@ async def status_rows(app: Application) -> list[dict[str, Any]]:
         last = max(posted, key=lambda d: d.completed_at or now, default=None)
         channel_runs = [r for r in runs if r.platform is channel.platform and r.channel_id == channel.id]
         last_run = channel_runs[0] if channel_runs else None
+        scheduled = [w for w in app.config.channel_newsletters(config) if w.schedule is not None]
+        schedules = [
+            (describe(w.schedule), next_run(w.schedule, now), w.id)
+            for w in scheduled
+            if w.schedule is not None
+        ]
         failures = [
             {
                 "issue": d.issue_number,
@@ -171,9 +191,14 @@ async def status_rows(app: Application) -> list[dict[str, Any]]:
             {
                 "channel": channel.name,
                 "platform": channel.platform.value,
-                "schedule": describe(config.schedule) if config.schedule else None,
-                "next_run": _time(next_run(config.schedule, now)) if config.schedule else None,
+                "schedule": "; ".join(
+                    text if newsletter == DEFAULT_NEWSLETTER else f"{newsletter}: {text}"
+                    for text, _, newsletter in schedules
+                )
+                or None,
+                "next_run": _time(min(when for _, when, _ in schedules)) if schedules else None,
                 "last_issue": last.issue_number if last else None,
+                "last_newsletter": last.newsletter_id if last else None,
                 "last_posted_at": _time(last.completed_at) if last else None,
                 "last_run": None
                 if last_run is None
@@ -202,11 +227,15 @@ async def status_rows(app: Application) -> list[dict[str, Any]]:
 
 
 async def post_with_progress(
-    app: Application, issue_number: int, channels: Sequence[Channel], console: Console
+    app: Application,
+    issue_number: int,
+    channels: Sequence[Channel],
+    console: Console,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> list[PostReport]:
     """``digestbot post``: :func:`post_claimed` with a progress bar per channel when on a terminal."""
     if not console.is_terminal:
-        return await post_claimed(app, issue_number, channels)
+        return await post_claimed(app, issue_number, channels, newsletter=newsletter)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -217,12 +246,13 @@ async def post_with_progress(
         console=console,
         transient=False,
     ) as bar:
-        tasks = {c.name: bar.add_task(f"#{issue_number} → {c.name}", total=None) for c in channels}
+        label = issue_label(newsletter, issue_number)
+        tasks = {c.name: bar.add_task(f"{label} → {c.name}", total=None) for c in channels}
 
         def progress(channel: Channel, done: int, total: int) -> None:
             bar.update(tasks[channel.name], completed=done, total=total)
 
-        return await post_claimed(app, issue_number, channels, progress=progress)
+        return await post_claimed(app, issue_number, channels, progress=progress, newsletter=newsletter)
 
 
 def status_table(rows: list[dict[str, Any]]) -> Table:

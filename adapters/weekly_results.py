@@ -9,13 +9,18 @@ from collections.abc import Sequence
 from adapters.bootstrap import Application
 from adapters.charts import INSTALL_HINT, charts_available, draw_bar_chart
 from bot.community.results import ResultsOutcome, ResultsPlatform, ResultsReport, post_weekly_results
-from bot.model import Channel
+from bot.model import DEFAULT_NEWSLETTER, Channel
 
 log = logging.getLogger(__name__)
 
 
 async def results_before_post(
-    app: Application, issue_number: int, channels: Sequence[Channel], *, force: bool = False
+    app: Application,
+    issue_number: int,
+    channels: Sequence[Channel],
+    *,
+    force: bool = False,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> list[ResultsReport]:
     """Send "last week's top N" to each channel before issue ``issue_number`` (each at most once).
 
@@ -43,6 +48,7 @@ async def results_before_post(
                 clock=app.clock,
                 draw_chart=draw_chart,
                 top=app.config.votes.results_top,
+                newsletter=newsletter,
             )
         except Exception as error:
             log.warning("weekly results for %s: %s: %s", channel.name, error.__class__.__name__, error)

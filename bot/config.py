@@ -9,30 +9,25 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import time as time_of_day
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 import yaml
-from croniter import croniter
 from pydantic import (
-    Discriminator,
     Field,
-    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from bot.emoji import normalise_emoji
-from bot.model import Channel, ChannelFilter, Platform
+from bot.model import DEFAULT_NEWSLETTER, Channel, ChannelFilter, Newsletter, Platform
 from bot.platform_config import DiscordConfig, HttpConfig, SlackConfig
 from bot.platform_config import Strict as _Strict
+from bot.schedule_config import WEEKDAYS, CronSchedule, Schedule, WeeklySchedule
 
 CONFIG_ENV_VAR = "DIGESTBOT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class ConfigError(Exception):
@@ -48,50 +43,6 @@ class DatabaseConfig(_Strict):
 class AdminsConfig(_Strict):
     slack: tuple[str, ...] = ()
     discord: tuple[str, ...] = ()
-
-
-class WeeklySchedule(_Strict):
-    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-    time: time_of_day
-    timezone: str = "UTC"
-
-    @field_validator("weekday", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return _require_zone(value)
-
-
-class CronSchedule(_Strict):
-    cron: str
-    timezone: str = "UTC"
-
-    @field_validator("cron")
-    @classmethod
-    def _valid_cron(cls, value: str) -> str:
-        if not croniter.is_valid(value):
-            raise ValueError(f"not a valid cron expression: {value!r}")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return _require_zone(value)
-
-
-def _schedule_kind(value: Any) -> str:
-    cron = isinstance(value, CronSchedule) or (isinstance(value, dict) and "cron" in value)
-    return "cron" if cron else "weekly"
-
-
-Schedule = Annotated[
-    Annotated[WeeklySchedule, Tag("weekly")] | Annotated[CronSchedule, Tag("cron")],
-    Discriminator(_schedule_kind),
-]
 
 
 class IncludeExclude(_Strict):
@@ -117,14 +68,22 @@ class FilterConfig(_Strict):
         )
 
 
+class ChannelNewsletterConfig(_Strict):
+    """A newsletter a channel gets, with its own schedule (none: posted by hand only)."""
+
+    id: str
+    schedule: Schedule | None = None
+
+
 class ChannelConfig(_Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
     platform: Platform
     id: str = ""
     guild: str | None = None
     team: str | None = None  # the Slack workspace (T…) of the channel, when digestbot is in several
-    schedule: Schedule | None = None
+    schedule: Schedule | None = None  # of the one newsletter, when there is one
     filter: FilterConfig = Field(default_factory=FilterConfig)
+    newsletters: tuple[ChannelNewsletterConfig, ...] = ()  # none listed: every newsletter, by hand
 
     @model_validator(mode="after")
     def _id_required_on_chat_platforms(self) -> ChannelConfig:
@@ -184,6 +143,18 @@ class SourceConfig(_Strict):
     poll_minutes: int = Field(default=30, ge=1)
 
 
+class NewsletterConfig(_Strict):
+    """A newsletter the bot follows (``newsletters:``); without the list, one named ``default``."""
+
+    id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    name: str = ""
+    source: SourceConfig | None = None
+    emoji: str | None = None  # shown before its name in rankings
+
+    def to_newsletter(self) -> Newsletter:
+        return Newsletter(id=self.id, name=self.name, emoji=self.emoji)
+
+
 class SchedulingConfig(_Strict):
     """How replicas share the scheduled posts: how often each looks for due work, and how long a claim
     lasts without renewal (a replica that dies gives its work up after this long)."""
@@ -207,6 +178,7 @@ class Config(_Strict):
     # The bot's web server (/healthz, /metrics, and /slack/events in Slack HTTP mode); unset: slack.http.
     http: HttpConfig | None = None
     channels: tuple[ChannelConfig, ...] = ()
+    newsletters: tuple[NewsletterConfig, ...] = ()
 
     @model_validator(mode="after")
     def _channel_names_unique(self) -> Config:
@@ -214,7 +186,35 @@ class Config(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
-        return self
+        return _check_newsletters(self)
+
+    def newsletter_configs(self) -> tuple[NewsletterConfig, ...]:
+        """The configured newsletters, or the implicit ``default`` one with the top-level source."""
+        if self.newsletters:
+            return self.newsletters
+        return (NewsletterConfig(id=DEFAULT_NEWSLETTER, source=self.source),)
+
+    def newsletter(self, newsletter_id: str | None) -> NewsletterConfig:
+        """The newsletter ``newsletter_id`` names; None: the only one. ConfigError lists the ids."""
+        known = self.newsletter_configs()
+        if newsletter_id is None and len(known) == 1:
+            return known[0]
+        ids = ", ".join(n.id for n in known)
+        if newsletter_id is None:
+            raise ConfigError(f"several newsletters: say which with --newsletter ({ids})")
+        for newsletter in known:
+            if newsletter.id == newsletter_id:
+                return newsletter
+        raise ConfigError(f"no newsletter {newsletter_id!r} (newsletters: {ids})")
+
+    def channel_newsletters(self, channel: ChannelConfig) -> tuple[ChannelNewsletterConfig, ...]:
+        """What a channel gets: its ``newsletters:``, or every newsletter (the only one on its schedule)."""
+        if channel.newsletters:
+            return channel.newsletters
+        known = self.newsletter_configs()
+        if len(known) == 1:
+            return (ChannelNewsletterConfig(id=known[0].id, schedule=channel.schedule),)
+        return tuple(ChannelNewsletterConfig(id=n.id) for n in known)
 
     def secret_values(self) -> list[str]:
         """Every secret in the config, so that log output can be masked for them."""
@@ -233,6 +233,32 @@ class Config(_Strict):
                 return channel
         known = ", ".join(c.name for c in self.channels) or "none configured"
         raise ConfigError(f"no channel named {name!r} (channels: {known})")
+
+
+def _check_newsletters(config: Config) -> Config:
+    ids = [n.id for n in config.newsletters]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"newsletter ids must be unique, repeated: {', '.join(repeated)}")
+    known = {n.id for n in config.newsletter_configs()}
+    for channel in config.channels:
+        listed = [n.id for n in channel.newsletters]
+        unknown = sorted(set(listed) - known)
+        if unknown:
+            raise ValueError(
+                f"channel {channel.name!r}: unknown newsletter {unknown[0]!r} (newsletters: "
+                f"{', '.join(sorted(known))})"
+            )
+        if len(listed) != len(set(listed)):
+            raise ValueError(f"channel {channel.name!r} lists a newsletter twice")
+        if channel.schedule is not None and (channel.newsletters or len(known) > 1):
+            raise ValueError(
+                f"channel {channel.name!r}: with several newsletters, give each its schedule under the "
+                "channel's newsletters:"
+            )
+    if len(config.newsletters) > 1 and (config.source.feed or config.source.folder):
+        raise ValueError("with several newsletters, give each its source under newsletters:")
+    return config
 
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -317,14 +343,6 @@ def load_config(explicit: Path | None = None, environ: Mapping[str, str] | None 
     return parse_config(document, environ, origin=str(path))
 
 
-def _require_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown IANA timezone {value!r}") from None
-    return value
-
-
 __all__ = [
     "WEEKDAYS",
     "ChannelConfig",
@@ -333,6 +351,7 @@ __all__ = [
     "CronSchedule",
     "DiscordConfig",
     "HttpConfig",
+    "NewsletterConfig",
     "Schedule",
     "SlackConfig",
     "WeeklySchedule",

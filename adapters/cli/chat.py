@@ -11,12 +11,14 @@ from adapters.cli.common import (
     CommandError,
     describe_report,
     err,
+    newsletter_option,
     out,
     plural,
     stored_issue,
     with_app,
 )
 from adapters.cli.content import ingest_issues, parse_issue_file
+from bot.model import issue_label
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Show what each channel would get (after its filter) without storing or sending anything.",
 )
+@newsletter_option
 @click.pass_obj
 def post(
     ctx: Context,
@@ -48,6 +51,7 @@ def post(
     number: int | None,
     yes: bool,
     dry_run: bool,
+    newsletter: str | None,
 ) -> None:
     """Post an issue (a stored number, or a FILE to ingest first) to channels, section by section.
 
@@ -60,36 +64,44 @@ def post(
 
     @with_app
     async def body(app: Application) -> None:
+        newsletter_id = ctx.newsletter(newsletter)
         channels = app.channels(channel_names)
         if not channels:
             raise CommandError("no channels configured: add one under channels: in the config")
         if dry_run:
-            issue = await stored_issue(app, int(target.lstrip("#")))
+            issue_number = int(target.lstrip("#"))
+            issue = await stored_issue(app, issue_number, newsletter_id)
             async with app.uow_factory() as uow:
-                deliveries = {c.name: await uow.deliveries.get(int(target.lstrip("#")), c) for c in channels}
+                deliveries = {
+                    c.name: await uow.deliveries.get(issue_number, c, newsletter=newsletter_id)
+                    for c in channels
+                }
             show_previews(ctx, issue, channel_names, deliveries)
             return
         if stored:
             issue_number = int(target.lstrip("#"))
         else:
             path = Path(target)
-            numbers = await ingest_issues(app, parse_issue_file(path, None, confirmed=yes), number, path)
+            issues = parse_issue_file(path, None, confirmed=yes)
+            numbers = await ingest_issues(app, issues, number, path, newsletter_id)
             issue_number = numbers[-1]
         from adapters.scheduling import post_with_progress
         from adapters.weekly_results import results_before_post
 
-        for result in await results_before_post(app, issue_number, channels):  # votes.results_post
+        # votes.results_post
+        for result in await results_before_post(app, issue_number, channels, newsletter=newsletter_id):
             if result.outcome.value in ("posted", "failed"):
                 err.print(
                     f"last week's results → {result.channel.name}: {result.outcome.value}", markup=False
                 )
-        reports = await post_with_progress(app, issue_number, channels, err.console)
+        reports = await post_with_progress(app, issue_number, channels, err.console, newsletter_id)
         failed = [r for r in reports if r.errors]
         for report in reports:
             err.print(describe_report(report), markup=False)
         if failed:
             raise CommandError(
-                f"posting #{issue_number} failed for {', '.join(r.channel.name for r in failed)}"
+                f"posting {issue_label(newsletter_id, issue_number)} failed for "
+                + ", ".join(r.channel.name for r in failed)
             )
 
     body(ctx)
@@ -126,7 +138,9 @@ def show_previews(
         channel = ctx.config.channel(name).to_channel()
         delivery = deliveries.get(name) if deliveries is not None else None
         preview = preview_post(issue, channel, delivery)
-        where = f"#{issue.number} → {channel.name} ({channel.platform.value})"
+        where = (
+            f"{issue_label(issue.newsletter_id, issue.number)} → {channel.name} ({channel.platform.value})"
+        )
         left_out = preview.filtered.describe()
         if not preview.messages:
             out.print(f"{where}: nothing to post, the filter left out all {left_out}", markup=False)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from adapters.logging_setup import secret_filter
+from bot.model import DEFAULT_NEWSLETTER, issue_label
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -118,6 +119,11 @@ class Context:
             secret_filter.add(self._config.secret_values())
         return self._config
 
+    def newsletter(self, given: str | None) -> str:
+        """The id of the newsletter ``--newsletter`` names; without it, the only one (an error lists the
+        ids when there are several or it names none of them)."""
+        return self.config.newsletter(given).id
+
     async def app(self) -> Application:
         from adapters.bootstrap import bootstrap
 
@@ -138,13 +144,18 @@ async def write_or_echo(text: str, output: Path | None, wrote: str) -> None:
         err.print(f"{wrote} to {output}", markup=False)
 
 
-async def stored_issue(app: Application, number: int) -> Issue:
-    """Issue ``number`` as stored; a one-line error when there is none."""
+async def stored_issue(app: Application, number: int, newsletter: str = DEFAULT_NEWSLETTER) -> Issue:
+    """Issue ``number`` of the newsletter as stored; a one-line error when there is none."""
     async with app.uow_factory() as uow:
-        issue = await uow.issues.get(number)
+        issue = await uow.issues.get(number, newsletter=newsletter)
     if issue is None:
-        raise CommandError(f"there is no issue #{number}")
+        raise CommandError(f"there is no issue {issue_label(newsletter, number)}")
     return issue
+
+
+newsletter_option = click.option(
+    "--newsletter", help="The newsletter's id from the config (default: the only one)."
+)
 
 
 def with_app(function: Callable[..., Awaitable[T]]) -> Callable[..., T]:
@@ -169,7 +180,7 @@ def plural(count: int, noun: str) -> str:
 
 
 def describe_report(report: PostReport) -> str:
-    where = f"#{report.issue_number} → {report.channel.name}"
+    where = f"{issue_label(report.newsletter_id, report.issue_number)} → {report.channel.name}"
     if report.errors:
         return f"{where}: {report.errors[0]}"
     if report.total == 0:

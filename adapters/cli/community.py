@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from adapters.cli.common import CommandError, echo_json, err, out, with_app
+from adapters.cli.common import CommandError, echo_json, err, newsletter_option, out, with_app
+from bot.model import issue_label
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
@@ -27,9 +28,16 @@ if TYPE_CHECKING:
     "--top", "top_n", type=click.IntRange(min=1), default=5, show_default=True, help="Bars in --chart."
 )
 @click.option("--dark", is_flag=True, help="Draw --chart on a dark background.")
+@newsletter_option
 @click.pass_obj
 def votes(
-    ctx: Context, number: int | None, as_json: bool, chart: Path | None, top_n: int, dark: bool
+    ctx: Context,
+    number: int | None,
+    as_json: bool,
+    chart: Path | None,
+    top_n: int,
+    dark: bool,
+    newsletter: str | None,
 ) -> None:
     """Issue N's items ranked by their votes on every platform, overall and per section (default: the
     latest issue). Sponsored items are listed but not ranked unless votes.count_sponsored is set."""
@@ -42,18 +50,22 @@ def votes(
 
         from adapters.charts import INSTALL_HINT, charts_available
 
+        newsletter_id = ctx.newsletter(newsletter)
         if chart is not None and not charts_available():
             raise CommandError(f"--chart needs matplotlib: {INSTALL_HINT}")
         issue_number = number
         if issue_number is None:
             async with app.uow_factory() as uow:
-                issue_number = await uow.issues.latest_number()
+                issue_number = await uow.issues.latest_number(newsletter=newsletter_id)
             if issue_number is None:
                 raise CommandError("no issues yet: digestbot ingest FILE")
-        board = await issue_leaderboard(app.uow_factory, app.config.votes, issue_number)
-        scores = await app.votes.scores(issue_number)
+        board = await issue_leaderboard(
+            app.uow_factory, app.config.votes, issue_number, newsletter=newsletter_id
+        )
+        scores = await app.votes.scores(issue_number, newsletter_id)
+        label = issue_label(newsletter_id, issue_number)
         if board is None or scores is None:
-            raise CommandError(f"there is no issue #{issue_number}")
+            raise CommandError(f"there is no issue {label}")
         ranks = {s.key: rank for rank, s in enumerate(board.overall, start=1)}
         unranked = [s for s in ranked(scores, include_sponsored=True) if s.key not in ranks]
         ordered = board.overall + unranked
@@ -62,16 +74,14 @@ def votes(
             from bot.community.results import chart_entries, top_items
 
             entries = chart_entries(top_items(board, top_n))
-            png = draw_bar_chart(f"Top items of #{issue_number}", entries, dark=dark)
+            png = draw_bar_chart(f"Top items of {label}", entries, dark=dark)
             await asyncio.to_thread(chart.write_bytes, png)
-            err.print(f"Wrote the chart of #{issue_number} to {chart}", markup=False)
+            err.print(f"Wrote the chart of {label} to {chart}", markup=False)
         if as_json:
             rows = [{**s.as_json(), "rank": ranks.get(s.key)} for s in ordered]
             echo_json(rows)
             return
-        table = Table(
-            "#", "Score", "Item", "Section", "Reactions", "Platforms", title=f"Votes on #{issue_number}"
-        )
+        table = Table("#", "Score", "Item", "Section", "Reactions", "Platforms", title=f"Votes on {label}")
         for s in ordered:
             title = s.title + (" (sponsored)" if s.sponsored else "")
             rank = str(ranks[s.key]) if s.key in ranks else "–"
@@ -96,8 +106,9 @@ def votes(
 )
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--newsletter", help="Only this newsletter's issues (default: every newsletter).")
 @click.pass_obj
-def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
+def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool, newsletter: str | None) -> None:
     """All-time or period rankings: the most voted items across issues, and the people whose suggested
     links were featured."""
     from bot.community.leaderboard import leaderboard as build_leaderboard
@@ -108,13 +119,18 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
         from rich.table import Table
 
         board = await build_leaderboard(
-            app.uow_factory, app.config.votes, since=since.date() if since is not None else None
+            app.uow_factory,
+            app.config.votes,
+            since=since.date() if since is not None else None,
+            newsletter=ctx.newsletter(newsletter) if newsletter is not None else None,
         )
         items, people = board.items[:limit], board.suggesters[:limit]
         if as_json:
             document = {
                 "since": board.since.isoformat() if board.since else None,
-                "items": [{**s.as_json(), "issue": s.issue_number} for s in items],
+                "items": [
+                    {**s.as_json(), "issue": s.issue_number, "newsletter": s.newsletter_id} for s in items
+                ],
                 "suggesters": [p.as_json() for p in people],
             }
             echo_json(document)
@@ -122,7 +138,13 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
         period = f"since {board.since.isoformat()}" if board.since else "all time"
         table = Table("#", "Score", "Item", "Issue", "Platforms", title=f"Top items, {period}")
         for rank, s in enumerate(items, start=1):
-            table.add_row(str(rank), f"{s.score:g}", s.title, f"#{s.issue_number}", platform_counts(s))
+            table.add_row(
+                str(rank),
+                f"{s.score:g}",
+                s.title,
+                issue_label(s.newsletter_id, s.issue_number),
+                platform_counts(s),
+            )
         out.print(table if items else f"No votes {period}.")
         people_table = Table("#", "Suggester", "Featured", "Votes on them", title="Top suggesters")
         for rank, p in enumerate(people, start=1):
@@ -134,8 +156,9 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--newsletter", help="Only the suggestions for this newsletter (default: all).")
 @click.pass_obj
-def suggestions(ctx: Context, as_json: bool) -> None:
+def suggestions(ctx: Context, as_json: bool, newsletter: str | None) -> None:
     """Suggested links, most supported first."""
 
     @with_app
@@ -143,6 +166,9 @@ def suggestions(ctx: Context, as_json: bool) -> None:
         from rich.table import Table
 
         items = await app.suggestions.all()
+        if newsletter is not None:
+            wanted = ctx.newsletter(newsletter)
+            items = [s for s in items if s.newsletter_id == wanted]
         if as_json:
             rows = [
                 {
@@ -152,6 +178,7 @@ def suggestions(ctx: Context, as_json: bool) -> None:
                     "status": s.status.value,
                     "title": s.title,
                     "featured_in": s.featured_in,
+                    "newsletter": s.newsletter_id,
                 }
                 for s in items
             ]

@@ -14,11 +14,13 @@ from adapters.cli.common import (
     echo_json,
     err,
     handles_errors,
+    newsletter_option,
     out,
     stored_issue,
     with_app,
     write_or_echo,
 )
+from bot.model import DEFAULT_NEWSLETTER, issue_label
 from bot.posting.messages import section_display_title
 
 if TYPE_CHECKING:
@@ -127,7 +129,11 @@ def report_parse(report: ParseReport, *, explain: bool, to_stderr: bool) -> None
         err.print(f"digestbot: warning: {report.warning}", markup=False)
 
 
-async def ingest_issues(app: Application, issues: list[Issue], number: int | None, file: Path) -> list[int]:
+async def ingest_issues(
+    app: Application, issues: list[Issue], number: int | None, file: Path, newsletter: str
+) -> list[int]:
+    for issue in issues:
+        issue.newsletter_id = newsletter
     if number is not None:
         if len(issues) > 1:
             raise CommandError(f"{file}: --number applies to one issue, but the file holds {len(issues)}")
@@ -145,11 +151,12 @@ async def ingest_issues(app: Application, issues: list[Issue], number: int | Non
         if not saved.created:
             kept, added, removed = saved.items_kept, saved.items_added, saved.items_removed
             detail += f"; {kept} kept their votes, {added} new, {removed} removed"
-        out.print(f"{action} #{saved.number} {issue.title!r}: {detail}", markup=False)
+        label = issue_label(newsletter, saved.number)
+        out.print(f"{action} {label} {issue.title!r}: {detail}", markup=False)
         numbers.append(saved.number)
         featured = await app.triage.mark_featured(issue)
         if featured:
-            out.print(f"Marked {len(featured)} suggestion(s) featured in #{saved.number}", markup=False)
+            out.print(f"Marked {len(featured)} suggestion(s) featured in {label}", markup=False)
     return numbers
 
 
@@ -159,8 +166,17 @@ async def ingest_issues(app: Application, issues: list[Issue], number: int | Non
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Skip format detection.")
 @click.option("--yes", is_flag=True, help="Store it even if many of its links were not read as items.")
 @click.option("--no-edit", is_flag=True, help="Do not edit the channels it was posted to (post N does).")
+@newsletter_option
 @click.pass_obj
-def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: bool, no_edit: bool) -> None:
+def ingest(
+    ctx: Context,
+    file: Path,
+    number: int | None,
+    fmt: str | None,
+    yes: bool,
+    no_edit: bool,
+    newsletter: str | None,
+) -> None:
     """Parse an issue file and store it (again: updated in place, votes kept). An issue with no items is
     refused; one with many links not read as items needs --yes (see digestbot parse --explain FILE).
 
@@ -169,12 +185,14 @@ def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: b
 
     @with_app
     async def body(app: Application) -> None:
-        numbers = await ingest_issues(app, parse_issue_file(file, fmt, confirmed=yes), number, file)
+        newsletter_id = ctx.newsletter(newsletter)
+        issues = parse_issue_file(file, fmt, confirmed=yes)
+        numbers = await ingest_issues(app, issues, number, file, newsletter_id)
         if no_edit:
             return
         from adapters.scheduling import correct_posted
 
-        for report in await correct_posted(app, numbers):
+        for report in await correct_posted(app, numbers, newsletter_id):
             err.print(describe_report(report), markup=False)
 
     body(ctx)
@@ -183,15 +201,17 @@ def ingest(ctx: Context, file: Path, number: int | None, fmt: str | None, yes: b
 @click.command()
 @click.argument("number", type=int)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@newsletter_option
 @click.pass_obj
-def export(ctx: Context, number: int, output: Path | None) -> None:
+def export(ctx: Context, number: int, output: Path | None, newsletter: str | None) -> None:
     """Write issue N in digestbot's YAML format (ingest reads it back unchanged)."""
 
     @with_app
     async def body(app: Application) -> None:
+        newsletter_id = ctx.newsletter(newsletter)
         from bot.ingest import dump_yaml
 
-        issue = await stored_issue(app, number)
+        issue = await stored_issue(app, number, newsletter_id)
         text = dump_yaml(issue)
         await write_or_echo(text, output, f"Wrote #{number}")
 
@@ -200,20 +220,23 @@ def export(ctx: Context, number: int, output: Path | None) -> None:
 
 @click.command(name="issues")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--newsletter", help="Only this newsletter's issues.")
 @click.pass_obj
-def list_issues(ctx: Context, as_json: bool) -> None:
+def list_issues(ctx: Context, as_json: bool, newsletter: str | None) -> None:
     """List the stored issues."""
 
     @with_app
     async def body(app: Application) -> None:
+        newsletter_id = ctx.newsletter(newsletter) if newsletter is not None else None
         from rich.table import Table
         from rich.text import Text
 
         async with app.uow_factory() as uow:
-            summaries = await uow.issues.summaries()
+            summaries = await uow.issues.summaries(newsletter=newsletter_id)
         if as_json:
             rows = [
                 {"number": s.number, "title": s.title, "sections": s.section_count, "items": s.item_count}
+                | ({} if s.newsletter_id == DEFAULT_NEWSLETTER else {"newsletter": s.newsletter_id})
                 for s in summaries
             ]
             echo_json(rows)
@@ -224,7 +247,13 @@ def list_issues(ctx: Context, as_json: bool) -> None:
         table = Table("#", "Title", "Published", "Sections", "Items")
         for s in summaries:
             published = str(s.published_on) if s.published_on else ""
-            table.add_row(str(s.number), Text(s.title), published, str(s.section_count), str(s.item_count))
+            table.add_row(
+                issue_label(s.newsletter_id, s.number),
+                Text(s.title),
+                published,
+                str(s.section_count),
+                str(s.item_count),
+            )
         out.print(table)
 
     body(ctx)
@@ -232,13 +261,15 @@ def list_issues(ctx: Context, as_json: bool) -> None:
 
 @click.command()
 @click.argument("number", type=int)
+@newsletter_option
 @click.pass_obj
-def show(ctx: Context, number: int) -> None:
+def show(ctx: Context, number: int, newsletter: str | None) -> None:
     """Show issue N's sections and items."""
 
     @with_app
     async def body(app: Application) -> None:
-        issue = await stored_issue(app, number)
+        newsletter_id = ctx.newsletter(newsletter)
+        issue = await stored_issue(app, number, newsletter_id)
         out.print(issue_tree(issue))
 
     body(ctx)
@@ -248,8 +279,11 @@ def show(ctx: Context, number: int) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @click.option("--number", type=click.IntRange(min=1), help="The issue number (default: the latest + 1).")
 @click.option("--title", help="The issue title (default: Issue N).")
+@newsletter_option
 @click.pass_obj
-def draft(ctx: Context, output: Path | None, number: int | None, title: str | None) -> None:
+def draft(
+    ctx: Context, output: Path | None, number: int | None, title: str | None, newsletter: str | None
+) -> None:
     """Write the next issue's draft from the approved suggestions, grouped by section, in the Markdown
     that `digestbot ingest` reads; ingesting it marks those suggestions featured."""
     from bot.community.draft import draft_markdown
@@ -257,9 +291,10 @@ def draft(ctx: Context, output: Path | None, number: int | None, title: str | No
 
     @with_app
     async def body(app: Application) -> None:
+        newsletter_id = ctx.newsletter(newsletter)
         async with app.uow_factory() as uow:
-            approved = await uow.suggestions.list(SuggestionStatus.APPROVED)
-            latest = await uow.issues.latest_number()
+            approved = await uow.suggestions.list(SuggestionStatus.APPROVED, newsletter=newsletter_id)
+            latest = await uow.issues.latest_number(newsletter=newsletter_id)
         issue_number = number or (latest or 0) + 1
         if not approved:
             raise CommandError("no approved suggestions: approve some with /digest suggestions first")

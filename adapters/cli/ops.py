@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from adapters.cli.common import Context, echo_json, err, handles_errors, out, run_async, with_app
+from adapters.cli.common import (
+    CommandError,
+    Context,
+    echo_json,
+    err,
+    handles_errors,
+    out,
+    run_async,
+    with_app,
+)
 from bot.model import Platform
 
 if TYPE_CHECKING:
@@ -47,6 +56,28 @@ def upgrade(ctx: Context) -> None:
 
     run_async(upgrade_database(ctx.config.database.url))
     out.print(f"Database {redact(ctx.config.database.url)} is at the latest schema.", markup=False)
+
+
+@db.command(name="rename-newsletter")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+@handles_errors
+def rename_newsletter(ctx: Context, old: str, new: str) -> None:
+    """Move newsletter OLD's issues, suggestions and posting records to id NEW (for example the
+    ``default`` of a database from before ``newsletters:``, to the id the config gives it)."""
+    from storage.database import upgrade as upgrade_database
+    from storage.newsletters import NewsletterInUse
+    from storage.newsletters import rename_newsletter as rename
+
+    url = ctx.config.database.url
+    ctx.config.newsletter(new)  # the new id must be a configured one
+    run_async(upgrade_database(url))
+    try:
+        moved = run_async(rename(url, old, new))
+    except NewsletterInUse as error:
+        raise CommandError(str(error)) from None
+    out.print(f"Moved newsletter {old!r} to {new!r}: {moved['issues']} issue(s)", markup=False)
 
 
 @click.command()

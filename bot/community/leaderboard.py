@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.community.votes import ItemScore, ranked, tally_counts
 from bot.config import VotesConfig
-from bot.model import Item, Section, SuggestionStatus
+from bot.model import DEFAULT_NEWSLETTER, Item, Section, SuggestionStatus
 from bot.ports import UnitOfWorkFactory
 from bot.urls import canonical_url
 
@@ -23,6 +23,7 @@ class IssueLeaderboard:
     issue_number: int
     overall: list[ItemScore]
     by_section: dict[str, list[ItemScore]]
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 @dataclass(slots=True)
@@ -55,45 +56,55 @@ def _number(value: float) -> float | int:
 
 
 async def issue_leaderboard(
-    uow_factory: UnitOfWorkFactory, policy: VotesConfig, issue_number: int, *, include_sponsored: bool = False
+    uow_factory: UnitOfWorkFactory,
+    policy: VotesConfig,
+    issue_number: int,
+    *,
+    include_sponsored: bool = False,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> IssueLeaderboard | None:
     """Issue N's items ranked overall and within each section (sponsored items only when asked for or
     when ``votes.count_sponsored`` says so)."""
     async with uow_factory() as uow:
-        issue = await uow.issues.get(issue_number)
+        issue = await uow.issues.get(issue_number, newsletter=newsletter)
         if issue is None:
             return None
-        counts = await uow.votes.counts(issue_number)
+        counts = await uow.votes.counts(issue_number, newsletter=newsletter)
     scores = tally_counts(issue, counts, policy)
     sponsored = include_sponsored or policy.count_sponsored
     overall = ranked(scores, include_sponsored=sponsored)
     by_section: dict[str, list[ItemScore]] = {}
     for score in overall:
         by_section.setdefault(score.section, []).append(score)
-    return IssueLeaderboard(issue_number, overall, by_section)
+    return IssueLeaderboard(issue_number, overall, by_section, newsletter)
 
 
 async def leaderboard(
-    uow_factory: UnitOfWorkFactory, policy: VotesConfig, *, since: date | None = None
+    uow_factory: UnitOfWorkFactory,
+    policy: VotesConfig,
+    *,
+    since: date | None = None,
+    newsletter: str | None = None,
 ) -> Leaderboard:
-    """All-time (or since ``since``) rankings of voted items across issues, and of the suggesters whose
-    links were featured (by number of featured links, then by the votes those items got)."""
+    """All-time (or since ``since``) rankings of voted items across issues (of one newsletter, or all),
+    and of the suggesters whose links were featured (by number of featured links, then by the votes those
+    items got)."""
     async with uow_factory() as uow:
-        totals = await uow.votes.totals(since=since)
-        featured = await uow.suggestions.list(SuggestionStatus.FEATURED)
-    scores: dict[tuple[int, str], ItemScore] = {}
+        totals = await uow.votes.totals(since=since, newsletter=newsletter)
+        featured = await uow.suggestions.list(SuggestionStatus.FEATURED, newsletter=newsletter)
+    scores: dict[tuple[str, int, str], ItemScore] = {}
     for total in totals:
         weight = policy.weight(total.emoji)
         if weight is None:
             continue
-        key = (total.issue_number, total.item_key)
+        key = (total.newsletter_id, total.issue_number, total.item_key)
         score = scores.get(key)
         if score is None:
             section = Section(total.section, total.section_position)
             item = Item(
                 total.title, total.url, sponsored=total.sponsored, position=total.position, key=total.item_key
             )
-            score = scores[key] = ItemScore.of(total.issue_number, section, item)
+            score = scores[key] = ItemScore.of(total.issue_number, section, item, total.newsletter_id)
         score.count(total.emoji, total.platform, weight, total.count)
     items = [s for s in scores.values() if policy.count_sponsored or not s.sponsored]
     items.sort(key=lambda s: (-s.score, -s.issue_number, s.section_position, s.position))

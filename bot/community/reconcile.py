@@ -43,14 +43,16 @@ async def reconcile(
     wanted_channels = {c.id for c in channels} if channels is not None else None
     async with uow_factory() as uow:
         messages = await uow.deliveries.item_messages(platform.platform, since=since)
-    by_item: dict[tuple[int, str], list[tuple[LocatedMessage, str]]] = defaultdict(list)
+    by_item: dict[tuple[str, int, str], list[tuple[LocatedMessage, str]]] = defaultdict(list)
     for located, message_id in messages:
         if wanted_channels is not None and located.channel.id not in wanted_channels:
             continue
         assert located.step.item_key is not None
-        by_item[(located.issue_number, located.step.item_key)].append((located, message_id))
+        by_item[(located.newsletter_id, located.issue_number, located.step.item_key)].append(
+            (located, message_id)
+        )
 
-    for (issue_number, key), posted in by_item.items():
+    for (newsletter, issue_number, key), posted in by_item.items():
         present: dict[tuple[str, str], str] = {}
         readable = True
         for located, message_id in posted:
@@ -69,14 +71,17 @@ async def reconcile(
                     present.setdefault((user, emoji), located.channel.id)
         async with uow_factory() as uow:
             stored = {
-                (v.user_id, v.emoji) for v in await uow.votes.for_item(issue_number, key, platform.platform)
+                (v.user_id, v.emoji)
+                for v in await uow.votes.for_item(issue_number, key, platform.platform, newsletter=newsletter)
             }
             for user, emoji in present.keys() - stored:
-                vote = Vote(issue_number, key, platform.platform, user, emoji, present[(user, emoji)])
+                vote = Vote(
+                    issue_number, key, platform.platform, user, emoji, present[(user, emoji)], newsletter
+                )
                 report.added += await uow.votes.add(vote, now=clock.now(), at=read_at)
             if readable:  # never withdraw votes on the strength of a partial read
                 for user, emoji in stored - present.keys():
-                    withdrawn = Vote(issue_number, key, platform.platform, user, emoji)
+                    withdrawn = Vote(issue_number, key, platform.platform, user, emoji, "", newsletter)
                     report.removed += await uow.votes.remove(withdrawn, now=clock.now(), at=read_at)
             await uow.commit()
     log.info(

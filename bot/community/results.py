@@ -19,7 +19,7 @@ from typing import Protocol
 from bot.community.leaderboard import IssueLeaderboard, issue_leaderboard, platform_counts
 from bot.community.votes import ItemScore
 from bot.config import VotesConfig
-from bot.model import Channel, DeliveryState, Platform, PostedMessage
+from bot.model import DEFAULT_NEWSLETTER, Channel, DeliveryState, Platform, PostedMessage, issue_label
 from bot.ports import Clock, PlatformError, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -64,16 +64,18 @@ def chart_entries(scores: Sequence[ItemScore]) -> list[tuple[str, float]]:
     return [(score.title, score.score) for score in scores]
 
 
-def results_text(issue_number: int, scores: Sequence[ItemScore]) -> str:
-    lines = [f"Last week's top {len(scores)} (issue #{issue_number}), by your votes:"]
+def results_text(issue_number: int, scores: Sequence[ItemScore], newsletter: str = DEFAULT_NEWSLETTER) -> str:
+    lines = [f"Last week's top {len(scores)} (issue {issue_label(newsletter, issue_number)}), by your votes:"]
     for rank, score in enumerate(scores, start=1):
         link = f" — {score.url}" if score.url else ""
         lines.append(f"{rank}. {score.title} — {score.score:g} ({platform_counts(score)}){link}")
     return "\n".join(lines)
 
 
-async def previous_issue(uow_factory: UnitOfWorkFactory, channel: Channel, before: int) -> int | None:
-    """The newest issue before ``before`` that was completely posted to ``channel``."""
+async def previous_issue(
+    uow_factory: UnitOfWorkFactory, channel: Channel, before: int, newsletter: str = DEFAULT_NEWSLETTER
+) -> int | None:
+    """The newest issue of the newsletter before ``before`` that was completely posted to ``channel``."""
     async with uow_factory() as uow:
         deliveries = await uow.deliveries.all()
     numbers = [
@@ -82,6 +84,7 @@ async def previous_issue(uow_factory: UnitOfWorkFactory, channel: Channel, befor
         if d.channel.platform is channel.platform
         and d.channel.id == channel.id
         and d.state is DeliveryState.COMPLETE
+        and d.newsletter_id == newsletter
         and d.issue_number < before
     ]
     return max(numbers, default=None)
@@ -97,40 +100,44 @@ async def post_weekly_results(
     clock: Clock,
     draw_chart: ChartDrawer | None,
     top: int = TOP,
+    newsletter: str = DEFAULT_NEWSLETTER,
 ) -> ResultsReport:
     """Send "last week's top ``top``" to ``channel`` ahead of issue ``before_issue`` (at most once); with
     no ``draw_chart`` (charts not installed), the ranking goes out as text alone."""
-    results_of = await previous_issue(uow_factory, channel, before_issue)
+    results_of = await previous_issue(uow_factory, channel, before_issue, newsletter)
     if results_of is None:
         return ResultsReport(channel, ResultsOutcome.NO_PREVIOUS_ISSUE)
-    board = await issue_leaderboard(uow_factory, policy, results_of)
+    board = await issue_leaderboard(uow_factory, policy, results_of, newsletter=newsletter)
     best = top_items(board, top) if board is not None else []
     if not best:
         return ResultsReport(channel, ResultsOutcome.NO_VOTES, results_of)
     async with uow_factory() as uow:
         claimed = await uow.results.claim(
-            channel.platform, channel.id, before_issue, results_of, now=clock.now()
+            channel.platform, channel.id, before_issue, results_of, now=clock.now(), newsletter=newsletter
         )
         await uow.commit()
     if not claimed:
         return ResultsReport(channel, ResultsOutcome.ALREADY_POSTED, results_of)
-    title = f"Top {len(best)} of issue #{results_of}"
+    title = f"Top {len(best)} of issue {issue_label(newsletter, results_of)}"
+    named = "" if newsletter == DEFAULT_NEWSLETTER else f"{newsletter}-"
     try:
         image = draw_chart(title, chart_entries(best)) if draw_chart is not None else None
         posted = await platform.send_results(
             channel,
-            results_text(results_of, best),
+            results_text(results_of, best, newsletter),
             image=image,
-            filename=f"digestbot-top-{results_of}.png",
+            filename=f"digestbot-top-{named}{results_of}.png",
             title=title,
         )
     except (PlatformError, OSError, ValueError) as error:
         log.warning("weekly results for %s before #%s: %s", channel.name, before_issue, error)
         async with uow_factory() as uow:
-            await uow.results.release(channel.platform, channel.id, before_issue)
+            await uow.results.release(channel.platform, channel.id, before_issue, newsletter=newsletter)
             await uow.commit()
         return ResultsReport(channel, ResultsOutcome.FAILED, results_of, error=str(error))
     async with uow_factory() as uow:
-        await uow.results.record(channel.platform, channel.id, before_issue, posted.message_id)
+        await uow.results.record(
+            channel.platform, channel.id, before_issue, posted.message_id, newsletter=newsletter
+        )
         await uow.commit()
     return ResultsReport(channel, ResultsOutcome.POSTED, results_of, posted.message_id)

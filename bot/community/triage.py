@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.community.suggestions import Actor, Reply, TriageCard
-from bot.model import Issue, Platform, Suggestion, SuggestionStatus, Supporter
+from bot.model import Issue, Platform, Suggestion, SuggestionStatus, Supporter, issue_label
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.posting.messages import section_display_title
 from bot.urls import canonical_url
@@ -126,7 +126,7 @@ class TriageService:
             candidates = [
                 s
                 for status in (SuggestionStatus.APPROVED, SuggestionStatus.PENDING)
-                for s in await uow.suggestions.list(status)
+                for s in await uow.suggestions.list(status, newsletter=issue.newsletter_id)
                 if canonical_url(s.url) in urls
             ]
             for suggestion in candidates:
@@ -138,7 +138,8 @@ class TriageService:
         for suggestion in candidates:
             await self._tell(
                 suggestion.submitted_by,
-                f"Your suggestion {suggestion.url} is featured in issue #{issue.number}: "
+                f"Your suggestion {suggestion.url} is featured in issue "
+                f"{issue_label(issue.newsletter_id, issue.number)}: "
                 f"{issue.title}. Thanks!",
             )
         return candidates

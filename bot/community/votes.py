@@ -15,7 +15,7 @@ from bot.community.outage import KeptReaction, OutageKeeper, Spool
 from bot.community.reconcile import ReconcileReport, reconcile
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
-from bot.model import Channel, Issue, Item, MessageKind, Platform, Section, Vote
+from bot.model import DEFAULT_NEWSLETTER, Channel, Issue, Item, MessageKind, Platform, Section, Vote
 from bot.ports import (
     ChatPlatform,
     Clock,
@@ -72,11 +72,15 @@ class ItemScore:
     score: float = 0.0
     reactions: Counter[str] = field(default_factory=Counter)
     by_platform: Counter[str] = field(default_factory=Counter)
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
     @classmethod
-    def of(cls, issue_number: int, section: Section, item: Item) -> ItemScore:
+    def of(
+        cls, issue_number: int, section: Section, item: Item, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> ItemScore:
         """An item's score, nothing counted yet."""
         return cls(
+            newsletter_id=newsletter,
             issue_number=issue_number,
             section=section_display_title(section),
             section_position=section.position,
@@ -117,7 +121,7 @@ def tally(issue: Issue, votes: Iterable[Vote], policy: VotesConfig) -> list[Item
     scores: dict[str, ItemScore] = {}
     for section in issue.sections:
         for item in section.items:
-            scores[item.key] = ItemScore.of(issue.number, section, item)
+            scores[item.key] = ItemScore.of(issue.number, section, item, issue.newsletter_id)
     for vote in votes:
         weight = policy.weight(vote.emoji)
         score = scores.get(vote.item_key)
@@ -328,6 +332,7 @@ class VoteService:
             user_id=event.user_id,
             emoji=emoji,
             channel_id=located.channel.id,
+            newsletter_id=located.newsletter_id,
         )
         if event.added:
             changed = await uow.votes.add(vote, now=self._clock.now(), at=at)
@@ -335,12 +340,12 @@ class VoteService:
         changed = await uow.votes.remove(vote, now=self._clock.now(), at=at)
         return VoteOutcome.WITHDRAWN if changed else VoteOutcome.UNCHANGED
 
-    async def scores(self, issue_number: int) -> list[ItemScore] | None:
+    async def scores(self, issue_number: int, newsletter: str = DEFAULT_NEWSLETTER) -> list[ItemScore] | None:
         async with self._uow_factory() as uow:
-            issue = await uow.issues.get(issue_number)
+            issue = await uow.issues.get(issue_number, newsletter=newsletter)
             if issue is None:
                 return None
-            counts = await uow.votes.counts(issue_number)
+            counts = await uow.votes.counts(issue_number, newsletter=newsletter)
         return tally_counts(issue, counts, self._policy)
 
     async def reconcile(

@@ -90,6 +90,7 @@ class PostReport:
     edited: int = 0  # posted messages edited to show a corrected issue (the header included)
     removed: int = 0  # of those, items no longer in the issue, edited to a "removed" line
     filtered: str = ""  # what the channel's filter left out, in words ("" when nothing)
+    newsletter_id: str = DEFAULT_NEWSLETTER
 
     @property
     def complete(self) -> bool:
@@ -153,7 +154,12 @@ class Poster:
                 filtered.describe(),
             )
             await self._finish(delivery, DeliveryState.COMPLETE, None)
-            return PostReport(channel=channel, issue_number=issue_number, filtered=filtered.describe())
+            return PostReport(
+                channel=channel,
+                issue_number=issue_number,
+                newsletter_id=newsletter,
+                filtered=filtered.describe(),
+            )
         plan = plan_post(filtered.issue, edited_at=delivery.edited_at)
         corrections: list[Correction] = []
         if delivery.state is DeliveryState.COMPLETE:  # posted before: apply what changed since
@@ -320,7 +326,9 @@ async def post_to_channels(
                 issue_number, channel, progress=progress, newsletter=newsletter
             )
         except PostingError as error:
-            return PostReport(channel=channel, issue_number=issue_number, errors=[str(error)])
+            return PostReport(
+                channel=channel, issue_number=issue_number, newsletter_id=newsletter, errors=[str(error)]
+            )
 
     tasks: list[Awaitable[PostReport]] = [one(channel) for channel in channels]
     return list(await asyncio.gather(*tasks))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.model import Channel
+from bot.model import DEFAULT_NEWSLETTER, Channel, issue_label
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.posting.poster import Poster, PostReport, ProgressCallback
 
@@ -24,9 +24,16 @@ PostObserver = Callable[[PostReport], None]
 class ClaimedElsewhere(Exception):
     """Another process holds the claim on this delivery (it is posting it right now)."""
 
-    def __init__(self, channel: Channel, issue_number: int, owner: str, until: datetime) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        issue_number: int,
+        owner: str,
+        until: datetime,
+        newsletter: str = DEFAULT_NEWSLETTER,
+    ) -> None:
         super().__init__(
-            f"#{issue_number} → {channel.name} is being posted by {owner} "
+            f"{issue_label(newsletter, issue_number)} → {channel.name} is being posted by {owner} "
             f"(claim held until {until:%H:%M:%S} UTC)"
         )
         self.owner = owner
@@ -55,15 +62,20 @@ class Claims:
         self.owner = owner
         self.lease = timedelta(seconds=lease_seconds)
         # Claims held by this process: the database lease cannot tell two tasks of one owner apart.
-        self._held: set[tuple[int, str, str]] = set()
+        self._held: set[tuple[str, int, str, str]] = set()
 
     def lease_until(self) -> datetime:
         return self.clock.now() + self.lease
 
-    async def _renew_delivery(self, issue_number: int, channel: Channel) -> bool:
+    async def _renew_delivery(self, issue_number: int, channel: Channel, newsletter: str) -> bool:
         async with self.uow_factory() as uow:
             claim = await uow.scheduling.claim_delivery(
-                issue_number, channel, self.owner, now=self.clock.now(), lease_until=self.lease_until()
+                issue_number,
+                channel,
+                self.owner,
+                now=self.clock.now(),
+                lease_until=self.lease_until(),
+                newsletter=newsletter,
             )
             await uow.commit()
         return claim.owner == self.owner
@@ -118,14 +130,19 @@ class Claims:
         *,
         run_id: int | None = None,
         progress: ProgressCallback | None = None,
+        newsletter: str = DEFAULT_NEWSLETTER,
     ) -> PostReport:
         """Post under the delivery's claim; raises :class:`ClaimedElsewhere` when another holds it."""
-        key = (issue_number, channel.platform.value, channel.id)
+        key = (newsletter, issue_number, channel.platform.value, channel.id)
         if key in self._held:
-            raise ClaimedElsewhere(channel, issue_number, f"{self.owner} (this process)", self.lease_until())
+            raise ClaimedElsewhere(
+                channel, issue_number, f"{self.owner} (this process)", self.lease_until(), newsletter
+            )
         self._held.add(key)
         try:
-            return await self._post(poster, issue_number, channel, run_id=run_id, progress=progress)
+            return await self._post(
+                poster, issue_number, channel, run_id=run_id, progress=progress, newsletter=newsletter
+            )
         finally:
             self._held.discard(key)
 
@@ -137,28 +154,43 @@ class Claims:
         *,
         run_id: int | None,
         progress: ProgressCallback | None,
+        newsletter: str,
     ) -> PostReport:
+        label = issue_label(newsletter, issue_number)
         async with self.uow_factory() as uow:
             claim = await uow.scheduling.claim_delivery(
-                issue_number, channel, self.owner, now=self.clock.now(), lease_until=self.lease_until()
+                issue_number,
+                channel,
+                self.owner,
+                now=self.clock.now(),
+                lease_until=self.lease_until(),
+                newsletter=newsletter,
             )
             if claim.owner != self.owner and self.owner_dead(claim.owner):
-                log.info(
-                    "taking over #%s → %s from %s, which is gone", issue_number, channel.name, claim.owner
-                )
+                log.info("taking over %s → %s from %s, which is gone", label, channel.name, claim.owner)
                 claim = await uow.scheduling.claim_delivery(
-                    issue_number, channel, self.owner, now=claim.lease_until, lease_until=self.lease_until()
+                    issue_number,
+                    channel,
+                    self.owner,
+                    now=claim.lease_until,
+                    lease_until=self.lease_until(),
+                    newsletter=newsletter,
                 )
             await uow.commit()
         if claim.owner != self.owner:
-            raise ClaimedElsewhere(channel, issue_number, claim.owner, claim.lease_until)
-        renewals: list[Callable[[], Awaitable[bool]]] = [lambda: self._renew_delivery(issue_number, channel)]
+            raise ClaimedElsewhere(channel, issue_number, claim.owner, claim.lease_until, newsletter)
+        renewals: list[Callable[[], Awaitable[bool]]] = [
+            lambda: self._renew_delivery(issue_number, channel, newsletter)
+        ]
         if run_id is not None:
             renewals.append(lambda: self._renew_run(run_id))
+        work = poster.post(issue_number, channel, progress=progress, newsletter=newsletter)
         try:
-            return await self.hold(poster.post(issue_number, channel, progress=progress), renewals)
+            return await self.hold(work, renewals)
         finally:
             with contextlib.suppress(Exception):
                 async with self.uow_factory() as uow:
-                    await uow.scheduling.release_delivery(issue_number, channel, self.owner)
+                    await uow.scheduling.release_delivery(
+                        issue_number, channel, self.owner, newsletter=newsletter
+                    )
                     await uow.commit()

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.model import Channel, DeliveryState
+from bot.model import DEFAULT_NEWSLETTER, Channel, DeliveryState, issue_label
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.posting.poster import Poster, PostingError, PostReport
 from bot.scheduling.claims import ClaimedElsewhere, Claims, LostClaim
@@ -42,6 +42,14 @@ PostObserver = Callable[[PostReport], None]
 class ScheduledChannel:
     channel: Channel
     schedule: AnySchedule
+    newsletter: str = DEFAULT_NEWSLETTER
+
+    @property
+    def name(self) -> str:
+        """The channel's name, and the newsletter's id when it is not the default one."""
+        if self.newsletter == DEFAULT_NEWSLETTER:
+            return self.channel.name
+        return f"{self.channel.name}/{self.newsletter}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,7 @@ class Scheduler:
         sources: Sequence[IssueSource] = (),
         poll_seconds: float = 1800.0,
         on_post: PostObserver | None = None,
-        before_post: Callable[[int, Channel], Awaitable[object]] | None = None,
+        before_post: Callable[[int, Channel, str], Awaitable[object]] | None = None,
         unavailable: Callable[[Channel], Awaitable[str | None]] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
@@ -88,7 +96,8 @@ class Scheduler:
         self.before_post = before_post  # e.g. last week's results, ahead of the new issue
         # Why a channel cannot be posted to at all now (its Slack workspace uninstalled the app), or None.
         self.unavailable = unavailable
-        self._by_key = {(c.channel.platform, c.channel.id): c for c in self.channels}
+        self._by_key = {(c.channel.platform, c.channel.id, c.newsletter): c for c in self.channels}
+        self._channels = {(c.channel.platform, c.channel.id): c.channel for c in self.channels}
         self._refresh_lock = asyncio.Lock()
         self._refreshed_at: datetime | None = None
         self._running: dict[int, asyncio.Task[RunOutcome]] = {}
@@ -97,7 +106,7 @@ class Scheduler:
 
     def next_runs(self, now: datetime | None = None) -> dict[str, datetime]:
         now = now or self.clock.now()
-        return {c.channel.name: next_run(c.schedule, now) for c in self.channels}
+        return {c.name: next_run(c.schedule, now) for c in self.channels}
 
     async def plan(self, now: datetime) -> None:
         """Create the run of each channel's latest due slot (skipped when past the grace period)."""
@@ -108,19 +117,21 @@ class Scheduler:
                 late = now - due
                 state = RunState.PENDING if late <= self.grace else RunState.SKIPPED
                 error = None if state is RunState.PENDING else self._missed(late)
-                if await uow.scheduling.ensure_run(scheduled.channel, due, state=state, now=now, error=error):
+                if await uow.scheduling.ensure_run(
+                    scheduled.channel, due, state=state, now=now, error=error, newsletter=scheduled.newsletter
+                ):
                     created.append((scheduled, due, state))
             await uow.commit()
         for scheduled, due, state in created:
             if state is RunState.SKIPPED:
                 log.warning(
                     "%s: the post due %s was missed by more than the %s grace period: skipped",
-                    scheduled.channel.name,
+                    scheduled.name,
                     f"{due:%Y-%m-%d %H:%M} UTC",
                     self.grace,
                 )
             else:
-                log.info("%s: post due %s", scheduled.channel.name, f"{due:%Y-%m-%d %H:%M} UTC")
+                log.info("%s: post due %s", scheduled.name, f"{due:%Y-%m-%d %H:%M} UTC")
 
     def _missed(self, late: timedelta) -> str:
         hours = late.total_seconds() / 3600
@@ -141,40 +152,46 @@ class Scheduler:
             now = self.clock.now()
             if self._refreshed_at is not None and (now - self._refreshed_at).total_seconds() < max_age:
                 return
-            refreshed: list[int] = []
+            refreshed: list[tuple[str, int]] = []
             for source in self.sources:
                 try:
-                    refreshed += await source.refresh(self.uow_factory, self.clock)
+                    numbers = await source.refresh(self.uow_factory, self.clock)
+                    refreshed += [(source.newsletter, number) for number in numbers]
                 except Exception as error:  # the post goes on with what is stored
                     log.warning("%s: could not check for new issues: %s", source.key, error)
             self._refreshed_at = self.clock.now()
         if refreshed:
             await self.correct_posted(refreshed)
 
-    async def correct_posted(self, numbers: Sequence[int]) -> None:
+    async def correct_posted(self, issues: Sequence[tuple[str, int]]) -> None:
         """Issues a source updated after they were posted: their channels' messages are edited in place
         (each under its delivery claim; a channel busy elsewhere gets the correction from that poster)."""
         async with self.uow_factory() as uow:
             deliveries = await uow.deliveries.all()
         for delivery in deliveries:
-            scheduled = self._by_key.get((delivery.channel.platform, delivery.channel.id))
-            if delivery.issue_number not in numbers or scheduled is None:
+            channel = self._channels.get((delivery.channel.platform, delivery.channel.id))
+            if (delivery.newsletter_id, delivery.issue_number) not in issues or channel is None:
                 continue
             if delivery.state is not DeliveryState.COMPLETE:
                 continue
-            channel = scheduled.channel
+            label = issue_label(delivery.newsletter_id, delivery.issue_number)
             try:
-                report = await self.claims.post(self.poster_for(channel), delivery.issue_number, channel)
+                report = await self.claims.post(
+                    self.poster_for(channel),
+                    delivery.issue_number,
+                    channel,
+                    newsletter=delivery.newsletter_id,
+                )
             except ClaimedElsewhere:
                 continue
             except PostingError as error:
-                log.warning("%s: correcting #%s failed: %s", channel.name, delivery.issue_number, error)
+                log.warning("%s: correcting %s failed: %s", channel.name, label, error)
                 continue
             if report.edited or report.sent:
                 log.info(
-                    "%s: #%s corrected in place: %s edited, %s added",
+                    "%s: %s corrected in place: %s edited, %s added",
                     channel.name,
-                    delivery.issue_number,
+                    label,
                     report.edited,
                     report.sent,
                 )
@@ -204,7 +221,7 @@ class Scheduler:
 
     async def execute(self, run: ScheduledRun) -> RunOutcome:
         now = self.clock.now()
-        scheduled = self._by_key.get((run.platform, run.channel_id))
+        scheduled = self._by_key.get((run.platform, run.channel_id, run.newsletter_id))
         if scheduled is None:  # a channel no longer in the config (or not scheduled here)
             return await self._finish(run, RunState.SKIPPED, None, "the channel is no longer scheduled")
         channel = scheduled.channel
@@ -216,39 +233,44 @@ class Scheduler:
             log.warning("%s: the post due %s is skipped: %s", channel.name, run.due_at, reason)
             return await self._finish(run, RunState.SKIPPED, None, reason)
         await self.refresh_sources()
+        newsletter = scheduled.newsletter
         async with self.uow_factory() as uow:
-            number = await uow.issues.latest_number()
+            number = await uow.issues.latest_number(newsletter=newsletter)
         if number is None:
-            log.warning("%s: a post is due but there is no issue to post", channel.name)
+            log.warning("%s: a post is due but there is no issue to post", scheduled.name)
             return await self._finish(run, RunState.NOTHING, None, "no issue stored")
+        label = issue_label(newsletter, number)
         if self.before_post is not None:
             try:
-                await self.before_post(number, channel)
+                await self.before_post(number, channel, newsletter)
             except Exception:  # the issue goes out either way
-                log.exception("%s: the message before #%s failed", channel.name, number)
+                log.exception("%s: the message before %s failed", channel.name, label)
         try:
-            report = await self.claims.post(self.poster_for(channel), number, channel, run_id=run.id)
+            report = await self.claims.post(
+                self.poster_for(channel), number, channel, run_id=run.id, newsletter=newsletter
+            )
         except ClaimedElsewhere as busy:
             log.info("%s", busy)
             return await self._release(run, busy.until, None)
         except LostClaim as lost:
-            log.warning("%s: #%s: %s", channel.name, number, lost)
+            log.warning("%s: %s: %s", channel.name, label, lost)
             return RunOutcome(run, None, number, str(lost))
         except Exception as failure:  # storage or code failure: give the run back for a later try
-            log.exception("%s: posting #%s failed", channel.name, number)
+            log.exception("%s: posting %s failed", channel.name, label)
             return await self._retry(run, f"{failure.__class__.__name__}: {failure}")
         if self.on_post is not None:
             self.on_post(report)
         if report.complete:
             if report.sent or report.recovered:
-                log.info("%s: posted #%s (%d messages)", channel.name, number, report.sent + report.recovered)
+                log.info("%s: posted %s (%d messages)", channel.name, label, report.sent + report.recovered)
             return await self._finish(run, RunState.DONE, number, None)
         error = report.errors[0] if report.errors else "incomplete post"
         if report.permanent:
             log.error(
-                "%s: delivery of #%s stopped: %s (fix the channel, token or permissions, then "
-                "`digestbot post %s --channel %s`)",
-                channel.name, number, error, number, channel.name,
+                "%s: delivery of %s stopped: %s (fix the channel, token or permissions, then "
+                "`digestbot post %s --channel %s%s`)",
+                channel.name, label, error, number, channel.name,
+                "" if newsletter == DEFAULT_NEWSLETTER else f" --newsletter {newsletter}",
             )  # fmt: skip
             return await self._finish(run, RunState.FAILED, number, error)
         return await self._retry(run, error, number)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.ingest import IngestError, parse_bytes
-from bot.model import Issue
+from bot.model import DEFAULT_NEWSLETTER, Issue
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.scheduling.ports import SourceState
 
@@ -41,6 +41,7 @@ class FeedFetcher(Protocol):
 
 class IssueSource(Protocol):
     key: str
+    newsletter: str  # whose issues it brings
 
     async def refresh(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> list[int]:
         """Ingest what is new; the numbers of the issues stored or updated."""
@@ -48,7 +49,7 @@ class IssueSource(Protocol):
 
 
 async def _store(
-    uow_factory: UnitOfWorkFactory, clock: Clock, issues: Sequence[Issue], origin: str
+    uow_factory: UnitOfWorkFactory, clock: Clock, issues: Sequence[Issue], origin: str, newsletter: str
 ) -> list[int]:
     numbers: list[int] = []
     async with uow_factory() as uow:
@@ -56,6 +57,7 @@ async def _store(
             if issue.number is None:
                 log.warning("%s: skipped %r: no issue number in it", origin, issue.title)
                 continue
+            issue.newsletter_id = newsletter
             saved = await uow.issues.save(issue, now=clock.now())
             numbers.append(saved.number)
         await uow.commit()
@@ -78,8 +80,9 @@ async def _save_state(uow_factory: UnitOfWorkFactory, state: SourceState) -> Non
 class FeedSource:
     """An RSS/Atom feed: each entry an issue. Unchanged feeds (304) cost one request and no parsing."""
 
-    def __init__(self, url: str, fetcher: FeedFetcher) -> None:
+    def __init__(self, url: str, fetcher: FeedFetcher, newsletter: str = DEFAULT_NEWSLETTER) -> None:
         self.url = url
+        self.newsletter = newsletter
         self.key = f"feed:{url}"
         self._fetcher = fetcher
 
@@ -95,8 +98,13 @@ class FeedSource:
                 log.warning("%s: cannot read the feed: %s", self.url, error)
                 issues = []
             async with uow_factory() as uow:
-                new = [i for i in issues if i.number is not None and await uow.issues.get(i.number) is None]
-            numbers = await _store(uow_factory, clock, new, self.url)
+                new = [
+                    i
+                    for i in issues
+                    if i.number is not None
+                    and await uow.issues.get(i.number, newsletter=self.newsletter) is None
+                ]
+            numbers = await _store(uow_factory, clock, new, self.url, self.newsletter)
             state.etag, state.last_modified = result.etag, result.last_modified
         await _save_state(uow_factory, state)
         return numbers
@@ -110,8 +118,9 @@ def _fingerprint(path: Path) -> str:
 class FolderSource:
     """Issue files in a folder (any format ``digestbot ingest`` reads); new or changed files are ingested."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, newsletter: str = DEFAULT_NEWSLETTER) -> None:
         self.folder = folder
+        self.newsletter = newsletter
         self.key = f"folder:{folder.resolve()}"
 
     def _scan(self) -> dict[str, str]:
@@ -137,7 +146,7 @@ class FolderSource:
             except (OSError, IngestError) as error:
                 log.warning("%s: not ingested: %s", path, error)
             else:
-                numbers += await _store(uow_factory, clock, issues, str(path))
+                numbers += await _store(uow_factory, clock, issues, str(path), self.newsletter)
             seen[name] = files[name]
         state.seen = json.dumps(seen, sort_keys=True)
         state.checked_at = clock.now()

@@ -228,7 +228,7 @@ async def test_the_message_before_a_post_goes_first_and_its_failure_does_not_sto
     clock, platform = FakeClock(), FakePlatform()
     calls: list[tuple[int, str, int]] = []
 
-    async def before_post(number, channel):
+    async def before_post(number, channel, newsletter):
         calls.append((number, channel.name, len(platform.sent)))
         raise RuntimeError("the chart could not be drawn")
 
@@ -237,3 +237,30 @@ async def test_the_message_before_a_post_goes_first_and_its_failure_does_not_sto
     assert [(o.state, o.issue_number) for o in outcomes] == [(RunState.DONE, 7)]
     assert calls == [(7, "news", 0)]  # called once, before any message of the issue
     assert len(platform.sent) == 8
+
+
+async def test_each_newsletter_of_a_channel_goes_out_on_its_own_schedule(uow_factory):
+    rust = small_issue(7)
+    rust.title, rust.newsletter_id = "Rust Weekly #7", "rust"
+    await store(uow_factory, small_issue(7), small_issue(8), rust)  # both newsletters have a #7
+    clock, platform = FakeClock(), FakePlatform()  # Monday 09:00
+    tuesday_10 = WeeklySchedule(weekday="tuesday", time="10:00", timezone="UTC")
+    scheduler = Scheduler(
+        uow_factory,
+        clock,
+        [ScheduledChannel(NEWS, MONDAY_9), ScheduledChannel(NEWS, tuesday_10, "rust")],
+        lambda channel: Poster(uow_factory, platform, clock),
+        owner="replica-a",
+    )
+    assert set(scheduler.next_runs()) == {"news", "news/rust"}
+    outcomes = await scheduler.tick()
+    assert [(o.state, o.issue_number) for o in outcomes] == [(RunState.DONE, 8)]  # the default's newest
+    assert platform.keys()[0] == "digestbot:8:slack:C1:header"
+    clock.current += timedelta(days=1, hours=1)  # Tuesday 10:00
+    outcomes = await scheduler.tick()
+    assert [(o.state, o.issue_number, o.run.newsletter_id) for o in outcomes] == [(RunState.DONE, 7, "rust")]
+    rust_keys = [key for key in platform.keys() if key.startswith("digestbot:rust/7:")]  # noqa: SIM118
+    assert len(rust_keys) == 8
+    assert platform.sent[8].message.title == "Rust Weekly #7"
+    done = {r.newsletter_id for r in await runs(uow_factory) if r.state is RunState.DONE}
+    assert done == {"default", "rust"}
