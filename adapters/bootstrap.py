@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console.channel import ConsolePlatform
 from bot.community.commands import DigestCommands, PostRequest
+from bot.community.newsletters import NewsletterDirectory
 from bot.community.suggestions import SuggestionService
 from bot.community.titles import TitleFetcher
 from bot.community.triage import Notifier, TriageService
@@ -68,6 +69,7 @@ class Application:
             self.suggestions,
             request_post or self.request_post,
             triage=self.triage,
+            newsletters=NewsletterDirectory.from_config(self.config),
         )
 
     @property
@@ -203,7 +205,11 @@ async def bootstrap(
             spool=FileSpool(config.database.spool_dir, max_bytes=config.database.spool_max_bytes),
         ),
         suggestions=SuggestionService(
-            uow_factory, clock, config=config.suggestions, titles=make_title_fetcher(config)
+            uow_factory,
+            clock,
+            config=config.suggestions,
+            titles=make_title_fetcher(config),
+            newsletters=NewsletterDirectory.from_config(config),
         ),
         platform_factories=platform_factories or default_platform_factories(),
         **overrides,

@@ -153,6 +153,11 @@ async def stored_issue(app: Application, number: int, newsletter: str = DEFAULT_
     return issue
 
 
+def named(newsletter: str) -> dict[str, str]:
+    """``--json`` rows name their newsletter, unless it is the default one (rows stay as they were)."""
+    return {} if newsletter == DEFAULT_NEWSLETTER else {"newsletter": newsletter}
+
+
 newsletter_option = click.option(
     "--newsletter", help="The newsletter's id from the config (default: the only one)."
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from adapters.cli.common import CommandError, echo_json, err, newsletter_option, out, with_app
+from adapters.cli.common import CommandError, echo_json, err, named, newsletter_option, out, with_app
 from bot.model import issue_label
 
 if TYPE_CHECKING:
@@ -128,9 +128,7 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool, newsletter:
         if as_json:
             document = {
                 "since": board.since.isoformat() if board.since else None,
-                "items": [
-                    {**s.as_json(), "issue": s.issue_number, "newsletter": s.newsletter_id} for s in items
-                ],
+                "items": [{**s.as_json(), "issue": s.issue_number} | named(s.newsletter_id) for s in items],
                 "suggesters": [p.as_json() for p in people],
             }
             echo_json(document)
@@ -170,7 +168,7 @@ def suggestions(ctx: Context, as_json: bool, newsletter: str | None) -> None:
             wanted = ctx.newsletter(newsletter)
             items = [s for s in items if s.newsletter_id == wanted]
         if as_json:
-            rows = [
+            rows: list[dict[str, object]] = [
                 {
                     "url": s.url,
                     "note": s.note,
@@ -178,7 +176,7 @@ def suggestions(ctx: Context, as_json: bool, newsletter: str | None) -> None:
                     "status": s.status.value,
                     "title": s.title,
                     "featured_in": s.featured_in,
-                    "newsletter": s.newsletter_id,
+                    **named(s.newsletter_id),
                 }
                 for s in items
             ]

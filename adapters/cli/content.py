@@ -14,13 +14,14 @@ from adapters.cli.common import (
     echo_json,
     err,
     handles_errors,
+    named,
     newsletter_option,
     out,
     stored_issue,
     with_app,
     write_or_echo,
 )
-from bot.model import DEFAULT_NEWSLETTER, issue_label
+from bot.model import issue_label
 from bot.posting.messages import section_display_title
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def list_issues(ctx: Context, as_json: bool, newsletter: str | None) -> None:
         if as_json:
             rows = [
                 {"number": s.number, "title": s.title, "sections": s.section_count, "items": s.item_count}
-                | ({} if s.newsletter_id == DEFAULT_NEWSLETTER else {"newsletter": s.newsletter_id})
+                | named(s.newsletter_id)
                 for s in summaries
             ]
             echo_json(rows)

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.community.commands import DigestCommands
-from bot.community.suggestions import Actor, Reply, SuggestionService, split_suggest_text
+from bot.community.suggestions import Actor, Reply, SuggestionService
 from bot.community.votes import ReactionEvent, VoteOutcome, VoteService
 from bot.model import Channel, Platform, PostedMessage
 from bot.ports import Reaction, UnitOfWorkFactory
@@ -166,8 +166,7 @@ class ConsoleSession:
         if command in {"help", "/help", "?"}:
             return Reply(CONSOLE_HELP)
         if command == "/suggest":
-            link, note = split_suggest_text(rest)
-            return await self._suggestions.suggest(self._actor, link, note)
+            return await self._suggestions.suggest_text(self._actor, rest)
         if command in {"/vote", "/unvote"}:
             return await self._vote(rest, added=command == "/vote")
         if command == "/digest":

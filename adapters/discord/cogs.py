@@ -216,11 +216,32 @@ class SuggestCog(commands.Cog, name="Suggest"):
         self.app = app
 
     @app_commands.command(name="suggest", description="Suggest a link for the next issue")
-    @app_commands.describe(url="The link to suggest", note="Why it is worth reading (optional)")
+    @app_commands.describe(
+        url="The link to suggest",
+        note="Why it is worth reading (optional)",
+        newsletter="For which newsletter (default: this channel's)",
+    )
+    @app_commands.rename(newsletter="for")
     @app_commands.guild_only()
-    async def suggest(self, interaction: discord.Interaction, url: str, note: str | None = None) -> None:
+    async def suggest(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        note: str | None = None,
+        newsletter: str | None = None,
+    ) -> None:
         actor = discord_actor(self.app, interaction)
-        await answer(interaction, self.app.suggestions.suggest(actor, url, note))
+        await answer(interaction, self.app.suggestions.suggest(actor, url, note, newsletter=newsletter))
+
+
+def command_text(name: str, number: int | None, newsletter: str | None) -> str:
+    """A ``/digest`` sub-command's options as the text the shared command parser reads."""
+    words = [
+        name,
+        *(newsletter.split() if newsletter else ()),
+        *([str(number)] if number is not None else []),
+    ]
+    return " ".join(words)
 
 
 @app_commands.guild_only()
@@ -237,11 +258,14 @@ class DigestCog(
         await answer(interaction, self.app.commands(self.request_post).run(actor, text))
 
     @app_commands.command(name="top", description="The top voted items of an issue (default: the latest)")
-    @app_commands.describe(number="Issue number")
+    @app_commands.describe(number="Issue number", newsletter="Newsletter id (default: this channel's)")
     async def top(
-        self, interaction: discord.Interaction, number: app_commands.Range[int, 1] | None = None
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1] | None = None,
+        newsletter: str | None = None,
     ) -> None:
-        await self._run(interaction, f"top {number}" if number is not None else "top")
+        await self._run(interaction, command_text("top", number, newsletter))
 
     @app_commands.command(name="suggestions", description="Pending suggestions (admins)")
     async def suggestions(self, interaction: discord.Interaction) -> None:
@@ -250,11 +274,14 @@ class DigestCog(
     @app_commands.command(
         name="post", description="Post an issue to this channel (admins; default: the latest)"
     )
-    @app_commands.describe(number="Issue number")
+    @app_commands.describe(number="Issue number", newsletter="Newsletter id (default: this channel's)")
     async def post(
-        self, interaction: discord.Interaction, number: app_commands.Range[int, 1] | None = None
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1] | None = None,
+        newsletter: str | None = None,
     ) -> None:
-        await self._run(interaction, f"post {number}" if number is not None else "post")
+        await self._run(interaction, command_text("post", number, newsletter))
 
     @app_commands.command(name="status", description="What was posted where (admins)")
     async def status(self, interaction: discord.Interaction) -> None:

@@ -21,7 +21,7 @@ from adapters.discord.cogs import DigestCog, SuggestCog, TriageCog, VotesCog, on
 from adapters.discord.platform import DiscordPlatform
 from bot.community.suggestions import Actor, Reply
 from bot.config import ConfigError
-from bot.model import Channel, Platform
+from bot.model import DEFAULT_NEWSLETTER, Channel, Platform, issue_label
 from bot.ports import PlatformError
 from bot.posting.poster import post_to_channels
 
@@ -108,8 +108,11 @@ class DiscordRuntime:
             self.synced_guilds.append(guild_id)
             log.info("discord: registered %s in guild %s", ", ".join(f"/{c.name}" for c in synced), guild_id)
 
-    async def request_post(self, actor: Actor, number: int | None) -> Reply:
-        """``/digest post [N]``: post issue N to the channel the command came from, if it is configured."""
+    async def request_post(
+        self, actor: Actor, number: int | None, newsletter: str = DEFAULT_NEWSLETTER
+    ) -> Reply:
+        """``/digest post [N]``: post issue N of the newsletter to the channel the command came from, if
+        it is configured."""
         channel = next((c for c in self.channels if c.id == actor.channel_id), None)
         if channel is None:
             return Reply(
@@ -118,20 +121,21 @@ class DiscordRuntime:
             )
         async with self.app.uow_factory() as uow:
             if number is None:
-                number = await uow.issues.latest_number()
+                number = await uow.issues.latest_number(newsletter=newsletter)
                 if number is None:
                     return Reply("No issue has been ingested yet.", ok=False)
-            elif await uow.issues.get(number) is None:
-                return Reply(f"There is no issue #{number}.", ok=False)
-        self._spawn(self._post(number, channel), f"discord-post-{number}")
-        return Reply(f"Posting #{number} to {channel.name}…")
+            elif await uow.issues.get(number, newsletter=newsletter) is None:
+                return Reply(f"There is no issue {issue_label(newsletter, number)}.", ok=False)
+        self._spawn(self._post(number, channel, newsletter), f"discord-post-{newsletter}-{number}")
+        return Reply(f"Posting {issue_label(newsletter, number)} to {channel.name}…")
 
-    async def _post(self, number: int, channel: Channel) -> None:
-        [report] = await post_to_channels(self.app.poster, number, [channel])
+    async def _post(self, number: int, channel: Channel, newsletter: str) -> None:
+        [report] = await post_to_channels(self.app.poster, number, [channel], newsletter=newsletter)
+        label = issue_label(newsletter, number)
         if report.errors:
-            log.warning("discord: posting #%s to %s failed: %s", number, channel.name, report.errors[0])
+            log.warning("discord: posting %s to %s failed: %s", label, channel.name, report.errors[0])
         else:
-            log.info("discord: posted #%s to %s (%d sent)", number, channel.name, report.sent)
+            log.info("discord: posted %s to %s (%d sent)", label, channel.name, report.sent)
 
     def _spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
         task = asyncio.create_task(work, name=name)

@@ -23,7 +23,7 @@ from adapters.slack.blocks import APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION,
 from adapters.slack.oauth import add_oauth_routes, build_oauth_app
 from adapters.slack.platform import SlackPlatform, make_client, voter_id
 from adapters.slack.requests import SlackRequestGate
-from bot.community.suggestions import Actor, Reply, split_suggest_text
+from bot.community.suggestions import Actor, Reply
 from bot.community.votes import ReactionEvent
 from bot.config import ConfigError
 from bot.model import Platform
@@ -164,8 +164,8 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
 
     @bolt.command("/suggest")
     async def suggest(ack: Any, command: dict[str, Any], respond: Any) -> None:
-        link, note = split_suggest_text(str(command.get("text", "")))
-        await answer_command(ack, respond, app.suggestions.suggest(slack_actor(app, command), link, note))
+        text = str(command.get("text", ""))
+        await answer_command(ack, respond, app.suggestions.suggest_text(slack_actor(app, command), text))
 
     @bolt.command("/digest")
     async def digest(ack: Any, command: dict[str, Any], respond: Any) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.community.newsletters import NewsletterDirectory, UnknownNewsletter
 from bot.community.suggestions import Actor, Reply, SuggestionService
 from bot.community.triage import TriageService
 from bot.community.votes import VoteService, ranked
-from bot.model import DeliveryState
+from bot.model import DEFAULT_NEWSLETTER, DeliveryState, issue_label
 from bot.ports import UnitOfWorkFactory
 
-PostRequest = Callable[[Actor, int | None], Awaitable[Reply]]
+# Post issue N (None: the latest) of a newsletter to the channel the command came from.
+PostRequest = Callable[[Actor, int | None, str], Awaitable[Reply]]
 
 HELP = (
     "/digest top [N] — the top items of issue N (default: the latest)\n"
@@ -18,6 +20,7 @@ HELP = (
     "/digest post [N] — post issue N (default: the latest) to this channel (admins)\n"
     "/digest status — what was posted where (admins)"
 )
+NEWSLETTER_HELP = "\nWith several newsletters, name one: /digest top dlw, /digest post dlw 195."
 ADMIN_ONLY = {"suggestions", "post", "status"}
 TOP_LIMIT = 5
 
@@ -30,7 +33,9 @@ class DigestCommands:
         suggestions: SuggestionService,
         request_post: PostRequest | None = None,
         triage: TriageService | None = None,
+        newsletters: NewsletterDirectory | None = None,
     ) -> None:
+        self._newsletters = newsletters or NewsletterDirectory()
         self._uow_factory = uow_factory
         self._votes = votes
         self._suggestions = suggestions
@@ -39,22 +44,29 @@ class DigestCommands:
 
     async def run(self, actor: Actor, text: str) -> Reply:
         words = text.split()
+        help_text = HELP if self._newsletters.implicit else HELP + NEWSLETTER_HELP
         if not words or words[0] in {"help", "-h", "--help"}:
-            return Reply(HELP)
+            return Reply(help_text)
         name, args = words[0].lower(), words[1:]
         if name not in {"top", *ADMIN_ONLY}:
-            return Reply(f"Unknown /digest command {name!r}.\n{HELP}", ok=False)
+            return Reply(f"Unknown /digest command {name!r}.\n{help_text}", ok=False)
         if name in ADMIN_ONLY and not actor.is_admin:
             return Reply(f"Sorry, /digest {name} is for digestbot admins only.", ok=False)
-        number: int | None = None
-        if args:
-            if not args[0].lstrip("#").isdigit() or len(args) > 1:
-                return Reply(
-                    f"/digest {name} takes an issue number, for example /digest {name} 195.", ok=False
+        numbers = [int(word.lstrip("#")) for word in args if word.lstrip("#").isdigit()]
+        names = [word for word in args if not word.lstrip("#").isdigit()]
+        if len(numbers) > 1 or len(names) > 1 or (names and self._newsletters.implicit):
+            return Reply(f"/digest {name} takes an issue number, for example /digest {name} 195.", ok=False)
+        number = numbers[0] if numbers else None
+        newsletter = DEFAULT_NEWSLETTER
+        if name in {"top", "post"}:
+            try:
+                newsletter = self._newsletters.resolve(
+                    names[0] if names else None, actor.platform, actor.channel_id, f"/digest {name} ID"
                 )
-            number = int(args[0].lstrip("#"))
+            except UnknownNewsletter as error:
+                return Reply(str(error), ok=False)
         if name == "top":
-            return await self._top(number)
+            return await self._top(number, newsletter)
         if name == "suggestions":
             if self._triage is not None:
                 return await self._triage.pending_reply(actor)
@@ -62,27 +74,28 @@ class DigestCommands:
         if name == "post":
             if self._request_post is None:
                 return Reply("Posting from chat is not available here.", ok=False)
-            return await self._request_post(actor, number)
+            return await self._request_post(actor, number, newsletter)
         return await self._status()
 
-    async def _latest(self) -> int | None:
+    async def _latest(self, newsletter: str) -> int | None:
         async with self._uow_factory() as uow:
-            return await uow.issues.latest_number()
+            return await uow.issues.latest_number(newsletter=newsletter)
 
-    async def _top(self, number: int | None) -> Reply:
-        number = number if number is not None else await self._latest()
+    async def _top(self, number: int | None, newsletter: str) -> Reply:
+        number = number if number is not None else await self._latest(newsletter)
         if number is None:
             return Reply("No issue has been ingested yet.", ok=False)
-        scores = await self._votes.scores(number)
+        scores = await self._votes.scores(number, newsletter)
+        label = issue_label(newsletter, number)
         if scores is None:
-            return Reply(f"There is no issue #{number}.", ok=False)
+            return Reply(f"There is no issue {label}.", ok=False)
         voted = [
             s for s in ranked(scores, include_sponsored=self._votes.policy.count_sponsored) if s.score > 0
         ]
         top = voted[:TOP_LIMIT]
         if not top:
-            return Reply(f"No votes on issue #{number} yet: react to an item to vote for it.")
-        lines = [f"Top items of issue #{number}:"]
+            return Reply(f"No votes on issue {label} yet: react to an item to vote for it.")
+        lines = [f"Top items of issue {label}:"]
         for rank, score in enumerate(top, start=1):
             reactions = " ".join(f"{emoji}×{count}" for emoji, count in score.reactions.most_common())
             lines.append(f"{rank}. {score.title} — {score.score:g} ({reactions}) [{score.section}]")
@@ -118,5 +131,6 @@ class DigestCommands:
             state = delivery.state.value
             if delivery.state is DeliveryState.FAILED and delivery.error:
                 state += f": {delivery.error}"
-            lines.append(f"• #{delivery.issue_number} → {delivery.channel.name}: {state} ({posted} messages)")
+            label = issue_label(delivery.newsletter_id, delivery.issue_number)
+            lines.append(f"• {label} → {delivery.channel.name}: {state} ({posted} messages)")
         return Reply("\n".join(lines))

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.community.newsletters import NewsletterDirectory, UnknownNewsletter
 from bot.community.titles import TitleFetcher
 from bot.config import SuggestionsConfig
-from bot.model import Platform, Suggestion, SuggestionStatus, Supporter
+from bot.model import DEFAULT_NEWSLETTER, Platform, Suggestion, SuggestionStatus, Supporter, issue_label
 from bot.ports import Clock, StorageError, UnitOfWorkFactory
 from bot.text import storable
 from bot.urls import canonical_url, is_http_url
@@ -24,6 +25,7 @@ UNAVAILABLE = (
     "Nothing was saved; please try again in a minute."
 )
 USAGE = "Usage: /suggest <link> [note], for example /suggest https://example.com/article A great read"
+FOR_USAGE = "/suggest --for ID <link>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,17 @@ def strip_mentions(text: str) -> str:
     return " ".join(_MENTIONS.sub(" ", text).split())
 
 
+_FOR = re.compile(r"\s*--for(?:=(\S*)|\s+(\S+)|(?=\s*$))\s*(.*)", re.DOTALL)
+
+
+def take_for_option(text: str) -> tuple[str | None, str]:
+    """A leading ``--for ID`` (or ``--for=ID``) of ``/suggest``: the newsletter it names, and the rest."""
+    found = _FOR.match(text)
+    if found is None:
+        return None, text
+    return found.group(1) or found.group(2) or "", found.group(3)
+
+
 def split_suggest_text(text: str) -> tuple[str, str | None]:
     """Slack sends ``/suggest`` arguments as one string: the link, then an optional note."""
     parts = text.strip().split(maxsplit=1)
@@ -85,7 +98,9 @@ class SuggestionService:
         *,
         config: SuggestionsConfig | None = None,
         titles: TitleFetcher | None = None,
+        newsletters: NewsletterDirectory | None = None,
     ) -> None:
+        self._newsletters = newsletters or NewsletterDirectory()
         self._uow_factory = uow_factory
         self._clock = clock
         self._config = config or SuggestionsConfig()
@@ -116,7 +131,20 @@ class SuggestionService:
         except Exception as error:  # a title is a nicety: never let it take anything down
             log.warning("could not fetch the title of %s: %s: %s", url, error.__class__.__name__, error)
 
-    async def suggest(self, actor: Actor, link: str, note: str | None) -> Reply:
+    async def suggest_text(self, actor: Actor, text: str) -> Reply:
+        """``/suggest [--for ID] <link> [note]`` as one string (Slack, the console)."""
+        given, rest = take_for_option(text)
+        link, note = split_suggest_text(rest)
+        return await self.suggest(actor, link, note, newsletter=given)
+
+    async def suggest(
+        self, actor: Actor, link: str, note: str | None, *, newsletter: str | None = None
+    ) -> Reply:
+        """Suggest ``link`` for ``newsletter`` (an id; None: the one of the channel it came from)."""
+        try:
+            newsletter_id = self._newsletters.resolve(newsletter, actor.platform, actor.channel_id, FOR_USAGE)
+        except UnknownNewsletter as error:
+            return Reply(f"{error} Nothing was saved.", ok=False)
         link = link.strip()
         note = strip_mentions(storable(note)) if note else None
         note = note or None
@@ -143,19 +171,24 @@ class SuggestionService:
             at=self._clock.now(),
         )
         try:
-            return await self._store(actor, url, note, supporter)
+            return await self._store(actor, url, note, supporter, newsletter_id)
         except StorageError as error:  # one transaction: nothing of it was stored
             log.warning("could not store a suggestion: %s", error)
             return Reply(UNAVAILABLE, ok=False)
 
-    async def _store(self, actor: Actor, url: str, note: str | None, supporter: Supporter) -> Reply:
+    async def _store(
+        self, actor: Actor, url: str, note: str | None, supporter: Supporter, newsletter: str
+    ) -> Reply:
         async with self._uow_factory() as uow:
             # The quota is counted, then a suggestion added: one user's commands take turns from here.
             await uow.suggestions.serialise_user(actor.platform, actor.user_id)
-            featured = await uow.issues.number_featuring(url)
+            featured = await uow.issues.number_featuring(url, newsletter=newsletter)
             if featured is not None:
-                return Reply(f"Thanks, but {url} was already featured in #{featured}.", ok=False)
-            existing = await uow.suggestions.by_url(url)
+                return Reply(
+                    f"Thanks, but {url} was already featured in {issue_label(newsletter, featured)}.",
+                    ok=False,
+                )
+            existing = await uow.suggestions.by_url(url, newsletter=newsletter)
             if existing is not None and any(
                 s.platform is actor.platform and s.user_id == actor.user_id for s in existing.supporters
             ):
@@ -174,15 +207,27 @@ class SuggestionService:
                 )
             if existing is None:
                 stored = await uow.suggestions.add(
-                    Suggestion(url=url, note=note, submitted_by=supporter, created_at=self._clock.now())
+                    Suggestion(
+                        url=url,
+                        note=note,
+                        submitted_by=supporter,
+                        created_at=self._clock.now(),
+                        newsletter_id=newsletter,
+                    )
                 )
                 await uow.commit()
                 if stored.id is not None and stored.title is None:
                     self._fetch_title_later(stored.id, url)
-                return Reply(f"Thanks! {url} is suggested for the next issue.")
+                of = (
+                    ""
+                    if newsletter == DEFAULT_NEWSLETTER
+                    else f" of {self._newsletters.get(newsletter).title}"
+                )
+                return Reply(f"Thanks! {url} is suggested for the next issue{of}.")
             assert existing.id is not None
             if existing.status is SuggestionStatus.FEATURED and existing.featured_in is not None:
-                return Reply(f"Thanks, but {url} was already featured in #{existing.featured_in}.", ok=False)
+                featured_in = issue_label(newsletter, existing.featured_in)
+                return Reply(f"Thanks, but {url} was already featured in {featured_in}.", ok=False)
             added = await uow.suggestions.add_supporter(existing.id, supporter)
             await uow.commit()
         if not added:

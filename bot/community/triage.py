@@ -11,7 +11,15 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.community.suggestions import Actor, Reply, TriageCard
-from bot.model import Issue, Platform, Suggestion, SuggestionStatus, Supporter, issue_label
+from bot.model import (
+    DEFAULT_NEWSLETTER,
+    Issue,
+    Platform,
+    Suggestion,
+    SuggestionStatus,
+    Supporter,
+    issue_label,
+)
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.posting.messages import section_display_title
 from bot.urls import canonical_url
@@ -36,6 +44,8 @@ def describe(suggestion: Suggestion) -> str:
     supporters = len(suggestion.supporters)
     parts = [f"{title} — {suggestion.url}" if suggestion.title else title]
     parts.append(f"{supporters} supporter{'s' if supporters != 1 else ''}")
+    if suggestion.newsletter_id != DEFAULT_NEWSLETTER:
+        parts.append(f"for {suggestion.newsletter_id}")
     if suggestion.section:
         parts.append(f"section: {suggestion.section}")
     text = " · ".join(parts)

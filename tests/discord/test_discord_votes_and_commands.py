@@ -192,7 +192,7 @@ async def test_a_slow_answer_is_deferred_and_a_failure_is_an_apology(
     world, emu = discord_world, discord_world.emu
     monkeypatch.setattr(cogs, "INLINE_REPLY_SECONDS", 0.1)
 
-    async def slow(actor, link, note):
+    async def slow(actor, link, note, newsletter=None):
         await asyncio.sleep(0.4)
         return Reply(f"Thanks, {actor.display_name}!")
 
