@@ -149,7 +149,7 @@ class NewsletterConfig(_Strict):
     id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
     name: str = ""
     source: SourceConfig | None = None
-    emoji: str | None = None  # shown before its name in rankings
+    emoji: str | None = None  # shown before its rankings (/digest top)
 
     def to_newsletter(self) -> Newsletter:
         return Newsletter(id=self.id, name=self.name, emoji=self.emoji)

@@ -95,7 +95,8 @@ class DigestCommands:
         top = voted[:TOP_LIMIT]
         if not top:
             return Reply(f"No votes on issue {label} yet: react to an item to vote for it.")
-        lines = [f"Top items of issue {label}:"]
+        emoji = self._newsletters.get(newsletter).emoji
+        lines = [f"{emoji + ' ' if emoji else ''}Top items of issue {label}:"]
         for rank, score in enumerate(top, start=1):
             reactions = " ".join(f"{emoji}×{count}" for emoji, count in score.reactions.most_common())
             lines.append(f"{rank}. {score.title} — {score.score:g} ({reactions}) [{score.section}]")

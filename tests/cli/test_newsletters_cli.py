@@ -152,3 +152,24 @@ def test_a_wrong_newsletter_config_says_what_is_wrong(document, message):
     with pytest.raises(ConfigError) as raised:
         parse_config(document)
     assert message in str(raised.value)
+
+
+def test_the_example_configs_newsletters_parse_once_uncommented():
+    example = (Path(__file__).resolve().parents[2] / "config.example.yaml").read_text(encoding="utf-8")
+    lines = example.splitlines()
+    start = lines.index("# newsletters:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line.removeprefix("# "))
+    channel = "\n".join(
+        line.strip().removeprefix("#   # ").removeprefix("# ")
+        for line in example.splitlines()
+        if line.strip().startswith("#   #   - {id:")
+    )
+    document = yaml.safe_load("\n".join(block))
+    document["channels"] = [{"name": "team", "platform": "console", "newsletters": yaml.safe_load(channel)}]
+    config = parse_config(document)
+    assert [n.id for n in config.newsletter_configs()] == ["dlw", "rustweekly"]
+    assert [n.id for n in config.channel_newsletters(config.channels[0])] == ["dlw", "rustweekly"]

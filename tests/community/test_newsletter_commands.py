@@ -17,7 +17,10 @@ from tests.fakes import FakeClock, small_issue, store
 
 CONFIG = parse_config(
     {
-        "newsletters": [{"id": "dlw", "name": "Deep Learning Weekly"}, {"id": "rust", "name": "Rust Weekly"}],
+        "newsletters": [
+            {"id": "dlw", "name": "Deep Learning Weekly", "emoji": "🧠"},
+            {"id": "rust", "name": "Rust Weekly"},
+        ],
         "channels": [
             {"name": "ml", "platform": "slack", "id": "C1", "newsletters": [{"id": "dlw"}]},
             {"name": "all", "platform": "discord", "id": "D2", "guild": "G1"},
@@ -57,8 +60,8 @@ async def test_digest_top_takes_a_newsletter_id_and_defaults_to_the_channels(uow
     assert rust_top.text.startswith("Top items of issue rust #195:\n1. Rust 195 lead — 1 (fire×1)")
     assert "DLW" not in rust_top.text
     in_ml = await commands.run(IN_ML, "top")  # the channel gets dlw only
-    assert in_ml.text.startswith("Top items of issue dlw #195:\n1. DLW 195 lead — 1")
-    assert (await commands.run(IN_ALL, "top 195 dlw")).text.startswith("Top items of issue dlw #195:")
+    assert in_ml.text.startswith("🧠 Top items of issue dlw #195:\n1. DLW 195 lead — 1")
+    assert (await commands.run(IN_ALL, "top 195 dlw")).text.startswith("🧠 Top items of issue dlw #195:")
 
     ambiguous = await commands.run(IN_ALL, "top")
     assert not ambiguous.ok
