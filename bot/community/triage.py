@@ -60,11 +60,11 @@ class TriageService:
         self._clock = clock
         self._notifiers = notifiers or (lambda platform: None)
 
-    async def sections(self) -> tuple[str, ...]:
-        """The sections of the latest issue: what a suggestion can be filed under."""
+    async def sections(self, newsletter: str = DEFAULT_NEWSLETTER) -> tuple[str, ...]:
+        """The sections of the newsletter's latest issue: what a suggestion for it can be filed under."""
         async with self._uow_factory() as uow:
-            number = await uow.issues.latest_number()
-            issue = await uow.issues.get(number) if number is not None else None
+            number = await uow.issues.latest_number(newsletter=newsletter)
+            issue = await uow.issues.get(number, newsletter=newsletter) if number is not None else None
         if issue is None:
             return ()
         return tuple(dict.fromkeys(section_display_title(s) for s in issue.sections))
@@ -77,9 +77,10 @@ class TriageService:
             pending = await uow.suggestions.list(SuggestionStatus.PENDING)
         if not pending:
             return Reply("No pending suggestions.")
-        sections = await self.sections()
+        shown = [s for s in pending[:MAX_CARDS] if s.id is not None]
+        sections = {n: await self.sections(n) for n in dict.fromkeys(s.newsletter_id for s in shown)}
         cards = tuple(
-            TriageCard(s.id, describe(s), sections) for s in pending[:MAX_CARDS] if s.id is not None
+            TriageCard(s.id, describe(s), sections[s.newsletter_id]) for s in shown if s.id is not None
         )
         lines = [f"{len(pending)} pending suggestion(s), most supported first:"]
         lines.extend(f"• {card.text}" for card in cards)

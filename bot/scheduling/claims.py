@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.model import DEFAULT_NEWSLETTER, Channel, issue_label
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.posting.poster import Poster, PostReport, ProgressCallback
+from bot.scheduling.ports import DeliveryClaim
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,16 @@ class Claims:
     def lease_until(self) -> datetime:
         return self.clock.now() + self.lease
 
+    async def _claim(
+        self, uow: UnitOfWork, issue_number: int, channel: Channel, newsletter: str, now: datetime
+    ) -> DeliveryClaim:
+        return await uow.scheduling.claim_delivery(
+            issue_number, channel, self.owner, now=now, lease_until=self.lease_until(), newsletter=newsletter
+        )
+
     async def _renew_delivery(self, issue_number: int, channel: Channel, newsletter: str) -> bool:
         async with self.uow_factory() as uow:
-            claim = await uow.scheduling.claim_delivery(
-                issue_number,
-                channel,
-                self.owner,
-                now=self.clock.now(),
-                lease_until=self.lease_until(),
-                newsletter=newsletter,
-            )
+            claim = await self._claim(uow, issue_number, channel, newsletter, self.clock.now())
             await uow.commit()
         return claim.owner == self.owner
 
@@ -158,24 +159,10 @@ class Claims:
     ) -> PostReport:
         label = issue_label(newsletter, issue_number)
         async with self.uow_factory() as uow:
-            claim = await uow.scheduling.claim_delivery(
-                issue_number,
-                channel,
-                self.owner,
-                now=self.clock.now(),
-                lease_until=self.lease_until(),
-                newsletter=newsletter,
-            )
+            claim = await self._claim(uow, issue_number, channel, newsletter, self.clock.now())
             if claim.owner != self.owner and self.owner_dead(claim.owner):
                 log.info("taking over %s → %s from %s, which is gone", label, channel.name, claim.owner)
-                claim = await uow.scheduling.claim_delivery(
-                    issue_number,
-                    channel,
-                    self.owner,
-                    now=claim.lease_until,
-                    lease_until=self.lease_until(),
-                    newsletter=newsletter,
-                )
+                claim = await self._claim(uow, issue_number, channel, newsletter, claim.lease_until)
             await uow.commit()
         if claim.owner != self.owner:
             raise ClaimedElsewhere(channel, issue_number, claim.owner, claim.lease_until, newsletter)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.community.commands import DigestCommands
 from bot.community.newsletters import NewsletterDirectory
 from bot.community.suggestions import Actor, SuggestionService, take_for_option
+from bot.community.triage import TriageService
 from bot.community.votes import VoteService
 from bot.config import VotesConfig, parse_config
 from bot.model import Platform, Vote
@@ -97,6 +98,14 @@ async def test_suggest_names_its_newsletter_by_channel_or_with_for(uow_factory):
     assert not which.ok
     assert "say which, for example /suggest --for ID <link> (dlw, rust). Nothing was saved." in which.text
     assert len(await all_suggestions(uow_factory)) == 2
+
+    rust = issue("rust", 9, "Rust 9")
+    rust.sections[1].title = "Crate of the Week"
+    await store(uow_factory, rust)
+    cards = (await TriageService(uow_factory, FakeClock()).pending_reply(IN_ALL)).cards
+    by_newsletter = {("for rust" in card.text): card.sections for card in cards}
+    assert by_newsletter[True] == ("Top stories", "Crate of the Week")  # rust's latest issue's sections
+    assert by_newsletter[False] == ()  # dlw has no issue yet
 
 
 @given(st.text(max_size=60), st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,10}", fullmatch=True))
