@@ -203,6 +203,7 @@ async def bootstrap(
             config.votes,
             lanes=1 if engine.dialect.name == "sqlite" else 8,
             spool=FileSpool(config.database.spool_dir, max_bytes=config.database.spool_max_bytes),
+            newsletter_policies={n.id: n.votes for n in config.newsletters if n.votes is not None},
         ),
         suggestions=SuggestionService(
             uow_factory,

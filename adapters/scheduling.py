@@ -258,7 +258,9 @@ async def post_with_progress(
 def status_table(rows: list[dict[str, Any]]) -> Table:
     table = Table("Channel", "Schedule", "Next run", "Last posted", "Last run", "Failures")
     for r in rows:
-        last = f"#{r['last_issue']} at {r['last_posted_at']}" if r["last_issue"] is not None else "never"
+        last = "never"
+        if r["last_issue"] is not None:
+            last = f"{issue_label(r['last_newsletter'], r['last_issue'])} at {r['last_posted_at']}"
         if r["in_progress"]:
             last += f" (in progress: {', '.join(f'#{n}' for n in r['in_progress'])})"
         run = r["last_run"]

@@ -27,7 +27,8 @@ async def results_before_post(
     Does nothing unless ``votes.results_post`` is set (or ``force``). Never raises for one channel's
     failure: the report says what happened, and the issue is posted either way.
     """
-    if not (app.config.votes.results_post or force):
+    policy = app.config.votes_of(newsletter)
+    if not (policy.results_post or force):
         return []
     draw_chart = draw_bar_chart if charts_available() else None
     if draw_chart is None:
@@ -43,11 +44,11 @@ async def results_before_post(
                 app.uow_factory,
                 sender,
                 channel,
-                app.config.votes,
+                policy,
                 before_issue=issue_number,
                 clock=app.clock,
                 draw_chart=draw_chart,
-                top=app.config.votes.results_top,
+                top=policy.results_top,
                 newsletter=newsletter,
             )
         except Exception as error:

@@ -150,6 +150,7 @@ class NewsletterConfig(_Strict):
     name: str = ""
     source: SourceConfig | None = None
     emoji: str | None = None  # shown before its rankings (/digest top)
+    votes: VotesConfig | None = None  # its own vote emoji, weights and results post; else the bot's
 
     def to_newsletter(self) -> Newsletter:
         return Newsletter(id=self.id, name=self.name, emoji=self.emoji)
@@ -206,6 +207,11 @@ class Config(_Strict):
             if newsletter.id == newsletter_id:
                 return newsletter
         raise ConfigError(f"no newsletter {newsletter_id!r} (newsletters: {ids})")
+
+    def votes_of(self, newsletter_id: str) -> VotesConfig:
+        """A newsletter's vote settings: its own ``votes:``, else the bot's."""
+        own = next((n.votes for n in self.newsletters if n.id == newsletter_id), None)
+        return own or self.votes
 
     def channel_newsletters(self, channel: ChannelConfig) -> tuple[ChannelNewsletterConfig, ...]:
         """What a channel gets: its ``newsletters:``, or every newsletter (the only one on its schedule)."""

@@ -60,7 +60,7 @@ def votes(
             if issue_number is None:
                 raise CommandError("no issues yet: digestbot ingest FILE")
         board = await issue_leaderboard(
-            app.uow_factory, app.config.votes, issue_number, newsletter=newsletter_id
+            app.uow_factory, app.config.votes_of(newsletter_id), issue_number, newsletter=newsletter_id
         )
         scores = await app.votes.scores(issue_number, newsletter_id)
         label = issue_label(newsletter_id, issue_number)
@@ -123,6 +123,7 @@ def leaderboard(ctx: Context, since: Any, limit: int, as_json: bool, newsletter:
             app.config.votes,
             since=since.date() if since is not None else None,
             newsletter=ctx.newsletter(newsletter) if newsletter is not None else None,
+            policy_of=app.config.votes_of,
         )
         items, people = board.items[:limit], board.suggesters[:limit]
         if as_json:

@@ -90,7 +90,9 @@ class DigestCommands:
         if scores is None:
             return Reply(f"There is no issue {label}.", ok=False)
         voted = [
-            s for s in ranked(scores, include_sponsored=self._votes.policy.count_sponsored) if s.score > 0
+            s
+            for s in ranked(scores, include_sponsored=self._votes.policy_of(newsletter).count_sponsored)
+            if s.score > 0
         ]
         top = voted[:TOP_LIMIT]
         if not top:

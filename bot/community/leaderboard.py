@@ -8,6 +8,7 @@ counts``/``totals``), so a leaderboard costs a read of a few hundred rows howeve
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -85,16 +86,17 @@ async def leaderboard(
     *,
     since: date | None = None,
     newsletter: str | None = None,
+    policy_of: Callable[[str], VotesConfig] | None = None,
 ) -> Leaderboard:
     """All-time (or since ``since``) rankings of voted items across issues (of one newsletter, or all),
     and of the suggesters whose links were featured (by number of featured links, then by the votes those
-    items got)."""
+    items got). ``policy_of`` weighs each newsletter's votes by its own settings."""
     async with uow_factory() as uow:
         totals = await uow.votes.totals(since=since, newsletter=newsletter)
         featured = await uow.suggestions.list(SuggestionStatus.FEATURED, newsletter=newsletter)
     scores: dict[tuple[str, int, str], ItemScore] = {}
     for total in totals:
-        weight = policy.weight(total.emoji)
+        weight = (policy_of(total.newsletter_id) if policy_of else policy).weight(total.emoji)
         if weight is None:
             continue
         key = (total.newsletter_id, total.issue_number, total.item_key)

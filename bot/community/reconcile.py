@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,7 +27,7 @@ class ReconcileReport:
 async def reconcile(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
-    policy: VotesConfig,
+    policy_of: Callable[[str], VotesConfig],
     platform: ChatPlatform,
     days: float = 14,
     channels: Sequence[Channel] | None = None,
@@ -53,6 +53,7 @@ async def reconcile(
         )
 
     for (newsletter, issue_number, key), posted in by_item.items():
+        policy = policy_of(newsletter)
         present: dict[tuple[str, str], str] = {}
         readable = True
         for located, message_id in posted:

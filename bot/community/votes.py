@@ -7,7 +7,7 @@ import contextlib
 import enum
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -166,10 +166,12 @@ class VoteService:
         *,
         lanes: int = 1,
         spool: Spool | None = None,
+        newsletter_policies: Mapping[str, VotesConfig] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._policy = policy
+        self._newsletter_policies = dict(newsletter_policies or {})
         self._lanes: list[asyncio.Queue[_Pending]] = []
         self._workers: list[asyncio.Task[None]] = []
         self._lane_count = max(1, lanes)
@@ -183,6 +185,15 @@ class VoteService:
     def policy(self) -> VotesConfig:
         """Which emoji count and what they weigh (``votes`` in the config)."""
         return self._policy
+
+    def policy_of(self, newsletter: str) -> VotesConfig:
+        """A newsletter's vote settings: its own, else the bot's ``votes``."""
+        return self._newsletter_policies.get(newsletter, self._policy)
+
+    def _may_count(self, emoji: str) -> bool:
+        """Whether the emoji counts for any newsletter (which one is known once the message is found)."""
+        policies = (self._policy, *self._newsletter_policies.values())
+        return any(policy.weight(emoji) is not None for policy in policies)
 
     @property
     def pending(self) -> int:
@@ -220,7 +231,7 @@ class VoteService:
         if event.by_bot:
             return VoteOutcome.BOT
         emoji = normalise_emoji(event.emoji)
-        if self._policy.weight(emoji) is None:
+        if not self._may_count(emoji):
             return VoteOutcome.EMOJI_IGNORED
         at = event.occurred_at or self._clock.now()  # arrival order where the platform gives no time
         # One lane per message: its reactions keep their order, and lanes never update the same item's
@@ -321,6 +332,8 @@ class VoteService:
         located = await self._locate(uow, event)
         if located is None or located.step.kind is not MessageKind.ITEM or located.step.item_key is None:
             return VoteOutcome.NOT_AN_ITEM
+        if self.policy_of(located.newsletter_id).weight(emoji) is None:
+            return VoteOutcome.EMOJI_IGNORED
         if event.event_id is not None and not await uow.events.first_time(
             event.platform.value, event.event_id, now=self._clock.now()
         ):
@@ -346,10 +359,10 @@ class VoteService:
             if issue is None:
                 return None
             counts = await uow.votes.counts(issue_number, newsletter=newsletter)
-        return tally_counts(issue, counts, self._policy)
+        return tally_counts(issue, counts, self.policy_of(newsletter))
 
     async def reconcile(
         self, platform: ChatPlatform, *, days: float = 14, channels: Sequence[Channel] | None = None
     ) -> ReconcileReport:
         """Bring stored votes level with the reactions the platform shows now (``community.reconcile``)."""
-        return await reconcile(self._uow_factory, self._clock, self._policy, platform, days, channels)
+        return await reconcile(self._uow_factory, self._clock, self.policy_of, platform, days, channels)

@@ -69,7 +69,8 @@ async def world(tmp_path: Path) -> AsyncIterator[TwoNewsletters]:
             "votes": {"emoji": {"+1": 1, "fire": 2}},
             "newsletters": [
                 {"id": "dlw", "name": "Deep Learning Weekly"},
-                {"id": "gleam", "name": "This Week in Gleam"},
+                # Its own vote settings: 👍 weighs 3, and 🔥 does not count.
+                {"id": "gleam", "name": "This Week in Gleam", "votes": {"emoji": {"+1": 3}}},
             ],
             "channels": [
                 {
@@ -183,6 +184,7 @@ async def test_two_newsletters_with_the_same_numbers_reach_each_channel_on_its_s
     alice = world.slack.default_user_id
     await world.slack.add_reaction(world.slack_channel, slack_item(world, "Lyra"), alice, "fire")
     await world.slack.add_reaction(world.slack_channel, slack_item(world, "lustre_fx"), alice, "+1")
+    await world.slack.add_reaction(world.slack_channel, slack_item(world, "lustre_fx"), alice, "fire")
     thread, message = next(
         (int(m["channel_id"]), int(m["id"]))
         for m in discord_everything(world)
@@ -192,9 +194,14 @@ async def test_two_newsletters_with_the_same_numbers_reach_each_channel_on_its_s
 
     async def counted() -> bool:
         scores = [await world.app.votes.scores(195, n) for n in ("dlw", "gleam")]
-        return [sum(s.score for s in each or []) for each in scores] == [2, 2]
+        return [sum(s.score for s in each or []) for each in scores] == [2, 6]
 
     await eventually(counted)
+    assert await world.app.votes.drain()
+    assert await counted()  # the 🔥 on a Gleam item, which Gleam's votes do not count, changed nothing
+    async with world.app.uow_factory() as uow:
+        gleam_votes = await uow.votes.for_issue(195, newsletter="gleam")
+    assert sorted(v.emoji for v in gleam_votes) == ["thumbsup", "thumbsup"]  # the 🔥 was not stored
     assert (await slack_command(world, "/digest", "top dlw")).startswith(
         "Top items of issue dlw #195:\n1. Google Open-Sources Lyra"
     )
