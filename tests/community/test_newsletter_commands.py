@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from bot.community.commands import DigestCommands
 from bot.community.newsletters import NewsletterDirectory
+from bot.community.results import ResultsOutcome, post_weekly_results
 from bot.community.suggestions import Actor, SuggestionService, take_for_option
 from bot.community.triage import TriageService
 from bot.community.votes import VoteService
 from bot.config import VotesConfig, parse_config
-from bot.model import Platform, Vote
-from tests.fakes import FakeClock, small_issue, store
+from bot.model import Platform, PostedMessage, Vote
+from bot.posting.poster import Poster
+from tests.fakes import CHANNEL, FakeClock, FakePlatform, small_issue, store
 
 CONFIG = parse_config(
     {
@@ -116,3 +118,43 @@ def test_a_for_option_is_taken_off_whatever_follows_it(rest, newsletter):
     assert take_for_option(f"--for={newsletter} {rest}") == (newsletter, rest.lstrip())
     if not rest.lstrip().startswith("--for"):
         assert take_for_option(rest) == (None, rest)
+
+
+class ResultsInMemory:
+    """A platform that takes the weekly-results message (text and chart) and keeps it."""
+
+    platform = Platform.SLACK
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send_results(self, channel, text, *, image, filename, title):
+        self.sent.append((title, filename))
+        return PostedMessage(f"r{len(self.sent)}")
+
+
+async def test_weekly_results_come_from_the_same_newsletters_previous_issue(uow_factory):
+    clock = FakeClock()
+    for newsletter in ("dlw", "rust"):
+        await store(uow_factory, issue(newsletter, 194, f"{newsletter} 194"), issue(newsletter, 195, "x"))
+    platform = FakePlatform()
+    poster = Poster(uow_factory, platform, clock)
+    await poster.post(194, CHANNEL, newsletter="dlw")  # only dlw's #194 went to this channel
+    async with uow_factory() as uow:
+        lead = (await uow.issues.get(194, newsletter="dlw")).items[0].key
+        await uow.votes.add(Vote(194, lead, Platform.SLACK, "U1", "fire", CHANNEL.id, "dlw"), now=clock.now())
+        await uow.commit()
+    sender = ResultsInMemory()
+
+    async def results_before(newsletter):
+        return await post_weekly_results(
+            uow_factory, sender, CHANNEL, VotesConfig(), before_issue=195, clock=clock, draw_chart=None,
+            newsletter=newsletter,
+        )  # fmt: skip
+
+    rust = await results_before("rust")
+    assert rust.outcome is ResultsOutcome.NO_PREVIOUS_ISSUE  # rust's #194 was never posted here
+    dlw = await results_before("dlw")
+    assert (dlw.outcome, dlw.results_of) == (ResultsOutcome.POSTED, 194)
+    assert sender.sent == [("Top 1 of issue dlw #194", "digestbot-top-dlw-194.png")]
+    assert (await results_before("dlw")).outcome is ResultsOutcome.ALREADY_POSTED
