@@ -6,6 +6,7 @@ import re
 
 ELLIPSIS = "…"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL text refuses them
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 
 
@@ -13,6 +14,12 @@ def storable(text: str) -> str:
     """``text`` without the characters a database cannot keep (PostgreSQL refuses NUL; neither takes a
     lone surrogate), so that the same text is stored alike on SQLite and PostgreSQL."""
     return _UNSTORABLE.sub("", text)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal may print it: control characters (an ESC that starts a colour, a title
+    change, a hyperlink or a screen clear) shown as ``\\x1b`` instead of acted on."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def truncate_at_sentence(text: str, limit: int, *, more: str = "") -> str:

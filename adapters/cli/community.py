@@ -10,8 +10,11 @@ import click
 
 from adapters.cli.common import CommandError, echo_json, err, named, newsletter_option, out, with_app
 from bot.model import issue_label
+from bot.text import terminal_safe
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from adapters.bootstrap import Application
     from adapters.cli.common import Context
 
@@ -86,14 +89,19 @@ def votes(
             title = s.title + (" (sponsored)" if s.sponsored else "")
             rank = str(ranks[s.key]) if s.key in ranks else "–"
             table.add_row(
-                rank, f"{s.score:g}", title, s.section, reaction_counts(s.reactions), platform_counts(s)
+                rank,
+                f"{s.score:g}",
+                shown(title),
+                shown(s.section),
+                reaction_counts(s.reactions),
+                platform_counts(s),
             )
         out.print(table)
         for section, items in board.by_section.items():
             voted = [s for s in items if s.score > 0][:3]
             if voted:
                 best = "; ".join(f"{s.title} ({s.score:g})" for s in voted)
-                out.print(f"{section}: {best}", markup=False)
+                out.print(terminal_safe(f"{section}: {best}"), markup=False)
 
     body(ctx)
 
@@ -188,10 +196,18 @@ def suggestions(ctx: Context, as_json: bool, newsletter: str | None) -> None:
             return
         table = Table("Supporters", "Link", "Note", "Status")
         for s in items:
-            table.add_row(str(len(s.supporters)), s.url, s.note or "", s.status.value)
+            table.add_row(str(len(s.supporters)), shown(s.url), shown(s.note or ""), s.status.value)
         out.print(table)
 
     body(ctx)
 
 
 COMMANDS = (votes, leaderboard, suggestions)
+
+
+def shown(text: str) -> Text:
+    """Outside text in a table cell: as written, not Rich markup (a note with "[/]" crashed the table),
+    with its control characters shown, not acted on."""
+    from rich.text import Text
+
+    return Text(terminal_safe(text))

@@ -23,6 +23,7 @@ from adapters.cli.common import (
 )
 from bot.model import issue_label
 from bot.posting.messages import section_display_title
+from bot.text import terminal_safe
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -78,17 +79,19 @@ def issue_tree(issue: Issue) -> Tree:
     from rich.tree import Tree
 
     # a newsletter's text is shown as written (as Text, not markup): "[/]" in a title is not Rich markup
+    # and its control characters are shown, not acted on (bot.text.terminal_safe)
     number = f"#{issue.number} " if issue.number is not None else ""
-    tree = Tree(Text(number + issue.title, style="bold"))
+    tree = Tree(Text(terminal_safe(number + issue.title), style="bold"))
     for section in issue.sections:
-        label = Text.assemble((section_display_title(section), "bold cyan"), f" ({len(section.items)} items)")
+        title = terminal_safe(section_display_title(section))
+        label = Text.assemble((title, "bold cyan"), f" ({len(section.items)} items)")
         branch = tree.add(label)
         for item in section.items:
-            line = Text(f"{item.position + 1}. {item.title}")
+            line = Text(terminal_safe(f"{item.position + 1}. {item.title}"))
             if item.sponsored:
                 line.append(" (sponsored)", style="yellow")
             if item.url:
-                line.append(f" {item.url}", style="blue")
+                line.append(terminal_safe(f" {item.url}"), style="blue")
             branch.add(line)
     return tree
 
@@ -124,7 +127,7 @@ def report_parse(report: ParseReport, *, explain: bool, to_stderr: bool) -> None
     """``--explain``'s notes and the summary line (on stderr when stdout is JSON); a warning on stderr."""
     console = err if to_stderr else out
     for line in report.explain() if explain else []:
-        console.print(line, markup=False)
+        console.print(terminal_safe(line), markup=False)
     console.print(report.summary(), markup=False)
     if report.warning and report.items:
         err.print(f"digestbot: warning: {report.warning}", markup=False)
@@ -153,7 +156,7 @@ async def ingest_issues(
             kept, added, removed = saved.items_kept, saved.items_added, saved.items_removed
             detail += f"; {kept} kept their votes, {added} new, {removed} removed"
         label = issue_label(newsletter, saved.number)
-        out.print(f"{action} {label} {issue.title!r}: {detail}", markup=False)
+        out.print(f"{action} {label} {terminal_safe(issue.title)!r}: {detail}", markup=False)
         numbers.append(saved.number)
         featured = await app.triage.mark_featured(issue)
         if featured:
@@ -250,7 +253,7 @@ def list_issues(ctx: Context, as_json: bool, newsletter: str | None) -> None:
             published = str(s.published_on) if s.published_on else ""
             table.add_row(
                 issue_label(s.newsletter_id, s.number),
-                Text(s.title),
+                Text(terminal_safe(s.title)),
                 published,
                 str(s.section_count),
                 str(s.item_count),

@@ -8,6 +8,7 @@ sending them through the same core services the Slack and Discord adapters use.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from bot.community.votes import ReactionEvent, VoteOutcome, VoteService
 from bot.model import Channel, Platform, PostedMessage
 from bot.ports import Reaction, UnitOfWorkFactory
 from bot.posting.messages import HeaderMessage, ItemMessage, OutgoingMessage, SectionMessage
-from bot.text import first_paragraph, truncate_at_sentence
+from bot.text import first_paragraph, terminal_safe, truncate_at_sentence
 
 BLURB_LIMIT = 400
 INTRO_LIMIT = 300
@@ -42,6 +43,7 @@ class ConsolePlatform:
     async def send(
         self, channel: Channel, message: OutgoingMessage, *, thread: PostedMessage | None, delivery_key: str
     ) -> PostedMessage:
+        message = shown_in_terminal(message)
         if isinstance(message, HeaderMessage):
             self._show_header(channel, message)
             return PostedMessage(message_id=str(message.issue_number))
@@ -64,6 +66,7 @@ class ConsolePlatform:
         self, channel: Channel, posted: PostedMessage, message: OutgoingMessage, *, delivery_key: str
     ) -> None:
         """A terminal cannot change what it printed: the corrected message is shown again, marked."""
+        message = shown_in_terminal(message)
         self.console.print(f"[yellow]✎ edited {escape(posted.message_id)}:[/]")
         if isinstance(message, HeaderMessage):
             self._show_header(channel, message)
@@ -158,7 +161,7 @@ class ConsoleSession:
             if line:
                 reply = await self.handle(line)
                 style = "green" if reply.ok else "red"
-                self._console.print(Text(reply.text, style=style))
+                self._console.print(Text(terminal_safe(reply.text), style=style))
 
     async def handle(self, line: str) -> Reply:
         command, _, rest = line.partition(" ")
@@ -218,3 +221,15 @@ def _local_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "console-user"
+
+
+def shown_in_terminal(message: OutgoingMessage) -> OutgoingMessage:
+    """The message with every text from the issue made safe to print (``bot.text.terminal_safe``)."""
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(message):
+        value = getattr(message, field.name)
+        if isinstance(value, str):
+            changes[field.name] = terminal_safe(value)
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            changes[field.name] = tuple(terminal_safe(v) for v in value)
+    return dataclasses.replace(message, **changes)  # type: ignore[arg-type]
