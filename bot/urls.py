@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
@@ -39,3 +40,24 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path.rstrip("/")
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# What chat clients show as an address: a scheme, or www. ("Node.js 22" is a title, not a site).
+_URL_LIKE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>|]+|\bwww\.[^\s<>|]+", re.IGNORECASE)
+
+
+def misleading_label(label: str, url: str) -> bool:
+    """Whether a link's visible text names an address other than where it leads: a newsletter item
+    titled ``https://example.com/legit`` that links to ``https://evil.example`` would show one site and
+    open another."""
+    target = _host(url)
+    shown = (m.group(0) for m in _URL_LIKE.finditer(label))
+    return any(_host(address) != target for address in shown if not address.endswith("…"))  # "…": cut
+
+
+def _host(address: str) -> str:
+    try:
+        host = urlsplit(address if "://" in address else f"http://{address}").hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from adapters.discord.embeds import escape
 from bot.community.suggestions import Actor, Reply, TriageCard
 from bot.community.votes import ReactionEvent
 from bot.model import Platform
@@ -39,6 +40,9 @@ def emoji_key(emoji: discord.PartialEmoji) -> str:
 
 
 def fit_reply(text: str) -> str:
+    """A reply as Discord shows it: its outside text (a link, a note, a title) escaped, never formatted
+    or turned into a masked link, and cut at a line to fit."""
+    text = escape(text)
     if len(text) <= MAX_REPLY:
         return text
     cut = text.rfind("\n", 0, MAX_REPLY - 2)

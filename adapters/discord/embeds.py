@@ -23,7 +23,8 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.posting.messages import HeaderMessage, ItemMessage, OutgoingMessage, SectionMessage
-from bot.text import first_paragraph, truncate_at_sentence
+from bot.text import ELLIPSIS, first_paragraph, truncate_at_sentence
+from bot.urls import misleading_label
 
 MAX_CONTENT = 2000
 MAX_EMBED_TITLE = 256
@@ -75,19 +76,40 @@ def render(message: OutgoingMessage, ref: str) -> RenderedMessage:
     return render_item(message, ref)
 
 
+_MASKED_LINK_START = re.compile(r"\[(?=[^\]]*\]\()")
+_HELD = "\x00"  # never in stored text (bot.text.storable removes it)
+
+
+def escape(text: str) -> str:
+    """Text from outside (an issue, a note, a name) as Discord shows it and never formats: Markdown
+    escaped, and every masked link's ``[`` too (discord.py escapes only the first of a line, so
+    ``[a](x) [b](y)`` kept its second link; it escapes backslashes, so ``\\[a](x)`` cannot undo an
+    escape); the real address stays visible, as Discord auto-links it."""
+    held = _MASKED_LINK_START.sub(_HELD, text.replace(_HELD, ""))
+    return escape_markdown(held).replace(_HELD, "\\[")
+
+
 def fit(text: str, limit: int, *, more: str = "") -> str:
     """``text`` cut at a sentence to at most ``limit`` characters."""
     return truncate_at_sentence(text, limit, more=more)[:limit]
 
 
-def fit_escaped(text: str, limit: int) -> str:
-    """``text`` with Markdown escaped, cut (before escaping, so no escape is split) to fit ``limit``."""
-    budget = limit
-    while True:
-        escaped = escape_markdown(fit(text, budget))
-        if len(escaped) <= limit or budget <= 1:
-            return escaped[:limit]
-        budget -= len(escaped) - limit
+def fit_escaped(text: str, limit: int, *, more: str = "") -> str:
+    """``text`` with Markdown escaped (a masked link shows its real target), cut before escaping, so no
+    escape is split, to fit ``limit`` together with ``more`` (a link to the rest), which is added only
+    when the text is cut."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    suffix = f" {more}" if more else ""
+    room = limit - len(suffix)
+    budget = room
+    while budget > 1:
+        escaped = escape(fit(text, budget))
+        if len(escaped) <= room:
+            return escaped + suffix
+        budget -= len(escaped) - room
+    return ELLIPSIS
 
 
 def thread_name(title: str, suffix: str = "") -> str:
@@ -105,7 +127,7 @@ def render_header(message: HeaderMessage, ref: str) -> RenderedMessage:
         parts.append(f"*{fit_escaped(message.subtitle, SUBTITLE_LIMIT)}*")
     intro = first_paragraph(message.intro, INTRO_LIMIT)
     if intro:
-        parts.append(escape_markdown(intro))
+        parts.append(escape(intro))
     count = len(message.section_titles)
     sections = f"**{message.item_count} items in {count} section{'s' if count != 1 else ''}**"
     used = sum(len(p) + 2 for p in parts) + len(sections)
@@ -152,27 +174,47 @@ def render_item(message: ItemMessage, ref: str) -> RenderedMessage:
 
     footer = f"{'Sponsored · ' if message.sponsored else ''}#{message.issue_number} · "
     footer += f"{fit(message.section_title, 200)} · ref {ref}"
-    title = fit(f"{message.number}. {message.title}", MAX_EMBED_TITLE)
+    shown_title = url if url and misleading_label(message.title, url) else message.title
+    title = fit_escaped(f"{message.number}. {shown_title}", MAX_EMBED_TITLE)
     colour = SPONSORED_COLOUR if message.sponsored else ITEM_COLOUR
     budget = MAX_EMBEDS_TOTAL - len(title) - len(footer)
 
     if url:
         more = f"[Read more]({url})"
-        limit = min(MAX_EMBED_DESCRIPTION, budget)
-        description = message.blurb.strip()
-        if len(description) > limit:
-            description = truncate_at_sentence(description, limit, more=more)
-            if len(description) > limit:  # a link longer than the room left: plain cut instead
-                description = fit(message.blurb.strip(), limit)
+        room = min(MAX_EMBED_DESCRIPTION, budget)
+        description = fit_escaped(message.blurb.strip(), room, more=more if len(more) < room // 2 else "")
         chunks = [description] if description else []
     else:
-        chunks = split_text(message.blurb.strip(), MAX_EMBED_DESCRIPTION, budget)
+        chunks = split_escaped(message.blurb.strip(), MAX_EMBED_DESCRIPTION, budget)
 
     first = discord.Embed(title=title, url=url, description=chunks[0] if chunks else None, colour=colour)
     embeds = [first]
     embeds.extend(discord.Embed(description=chunk, colour=colour) for chunk in chunks[1:MAX_EMBEDS])
     embeds[-1].set_footer(text=footer)
     return RenderedMessage(content=content, embeds=embeds)
+
+
+def split_escaped(text: str, per_chunk: int, total: int) -> list[str]:
+    """``text`` with Markdown escaped, in at most ``MAX_EMBEDS`` chunks of ``per_chunk`` characters and
+    ``total`` in all, split (before escaping) between sentences; a text that does not fit all ends with a
+    visible note of what was cut."""
+    note = " *(cut: about {:,} characters did not fit in Discord)*"
+    raw_chunk, raw_total = per_chunk, total - len(note) - 8
+    while True:
+        chunks = split_text(text, raw_chunk, raw_total)
+        kept = chunks[:MAX_EMBEDS]
+        escaped = [escape(chunk) for chunk in kept]
+        left = len(text) - sum(len(chunk) for chunk in kept)
+        if (len(text) > raw_total or len(chunks) > MAX_EMBEDS) and escaped:
+            escaped[-1] += note.format(left)
+        widest = max((len(chunk) for chunk in escaped), default=0)
+        size = sum(len(chunk) for chunk in escaped)
+        if widest > per_chunk and raw_chunk > 1:
+            raw_chunk -= widest - per_chunk
+        elif size > total and raw_total > 1:
+            raw_total -= size - total
+        else:
+            return escaped
 
 
 def split_text(text: str, per_chunk: int, total: int) -> list[str]:

@@ -33,6 +33,7 @@ from adapters.discord.embeds import (
     RenderedMessage,
     delivery_ref,
     fit,
+    fit_escaped,
     refs_in,
     render,
     section_title_of,
@@ -342,7 +343,7 @@ class DiscordPlatform:
             self.client.http.start_private_message(int(supporter.user_id)), "opening a direct message"
         )
         with handle_message_parameters(
-            content=fit(text, 2000), allowed_mentions=discord.AllowedMentions.none()
+            content=fit_escaped(text, 2000), allowed_mentions=discord.AllowedMentions.none()
         ) as params:
             await self._call(
                 self.client.http.send_message(int(dm["id"]), params=params), "sending a direct message"
@@ -363,7 +364,7 @@ class DiscordPlatform:
         if image is not None:
             chart = discord.File(io.BytesIO(image), filename=filename, description=title)
         with handle_message_parameters(
-            content=fit(text, 2000), file=chart, allowed_mentions=discord.AllowedMentions.none()
+            content=fit_escaped(text, 2000), file=chart, allowed_mentions=discord.AllowedMentions.none()
         ) as params:
             data: Any = await self._call(
                 self.client.http.send_message(info.id, params=params), f"posting results to {channel.name}"

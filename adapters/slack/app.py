@@ -19,7 +19,14 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from adapters.bootstrap import Application
-from adapters.slack.blocks import APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION, triage_blocks
+from adapters.slack.blocks import (
+    APPROVE_ACTION,
+    MAX_REPLY_TEXT,
+    REJECT_ACTION,
+    SECTION_ACTION,
+    fit,
+    triage_blocks,
+)
 from adapters.slack.oauth import add_oauth_routes, build_oauth_app
 from adapters.slack.platform import SlackPlatform, make_client, voter_id
 from adapters.slack.requests import SlackRequestGate
@@ -87,7 +94,7 @@ async def answer_command(ack: Any, respond: Any, work: Awaitable[Reply]) -> None
 
 def _reply_body(reply: Reply) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "text": reply.text,
+        "text": fit(reply.text, MAX_REPLY_TEXT),
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
     }
     if reply.cards:  # /digest suggestions: Approve / Reject buttons and a section picker per suggestion
@@ -201,7 +208,7 @@ def register_listeners(app: Application, bolt: AsyncApp) -> None:
         except Exception as error:
             log.error("suggestion triage failed: %s: %s", error.__class__.__name__, error)
             reply = Reply(FAILURE_REPLY, ok=False)
-        await respond(text=reply.text, response_type="ephemeral", replace_original=False)
+        await respond(text=fit(reply.text, MAX_REPLY_TEXT), response_type="ephemeral", replace_original=False)
 
     for action_id in (APPROVE_ACTION, REJECT_ACTION, SECTION_ACTION):
         bolt.action(action_id)(on_triage)

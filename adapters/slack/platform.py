@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.pacing import ChannelPacer
-from adapters.slack.blocks import render
+from adapters.slack.blocks import MAX_REPLY_TEXT, fit, render
 from adapters.slack.installations import Installations
 from bot.config import ConfigError, SlackConfig
 from bot.model import Channel, Platform, PostedMessage, Supporter
@@ -274,6 +274,7 @@ class SlackPlatform:
 
     async def notify(self, supporter: Supporter, text: str) -> bool:
         """Tell one person privately: an ephemeral message in the channel they suggested from, else a DM."""
+        text = fit(text, MAX_REPLY_TEXT)
         client = (await self.workspace(supporter.workspace_id)).client
         user = supporter.user_id.rpartition(":")[2]
         if supporter.channel_id:
@@ -288,6 +289,7 @@ class SlackPlatform:
         """The weekly results: the chart uploaded (files.getUploadURLExternal, the upload,
         files.completeUploadExternal) and shared in the channel with the ranking as its comment; without a
         chart, the ranking as a message."""
+        text = fit(text, MAX_REPLY_TEXT)
         client = (await self.workspace(channel.guild_id)).client
         await self.pacer.bucket(channel.id).acquire()
         if image is None:

@@ -73,7 +73,9 @@ def test_a_long_text_without_a_link_is_spread_over_embeds_not_lost():
 def test_text_beyond_what_one_message_holds_is_cut_at_a_sentence():
     rendered = render(item(SENTENCE * 120), REF)  # about 10,000 characters
     valid(rendered)
-    assert (rendered.embeds[-1].description or "").endswith("cleverer.")
+    shown, note = (rendered.embeds[-1].description or "").rsplit(" *(cut: about ", 1)
+    assert shown.endswith("cleverer.")
+    assert note.endswith("characters did not fit in Discord)*")  # the cut is visible, not silent
 
 
 def test_long_titles_and_markdown_in_them():

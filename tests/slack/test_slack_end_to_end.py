@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from html import unescape
 
 import pytest
 
@@ -29,7 +30,7 @@ async def test_example_issue_is_posted_as_a_header_and_one_thread_per_section(sl
     assert header.blocks[0]["type"] == "header"
     assert not emu.replies(channel, header.ts)
     for section in sections:
-        title = next(t for t in SECTION_SIZES if section.text.startswith(t))
+        title = next(t for t in SECTION_SIZES if unescape(section.text).startswith(t))  # as Slack shows it
         replies = emu.replies(channel, section.ts)
         assert len(replies) == SECTION_SIZES[title], title
         for reply in replies:

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from html import unescape
 from urllib.parse import quote, quote_plus, urlencode
 
 import aiohttp
@@ -114,7 +115,9 @@ async def test_suggest_with_any_text_gets_its_reply_and_stores_its_note(
         assert reply["text"].startswith("The note is"), reply
         assert canonical_url(sent_link) not in stored
         return
-    assert reply["text"] == f"Thanks! {canonical_url(sent_link)} is suggested for the next issue.", reply
+    shown = unescape(reply["text"])  # as Slack shows it: the reply is escaped, so a link cannot ping
+    assert shown == f"Thanks! {canonical_url(sent_link)} is suggested for the next issue.", reply
+    assert "<" not in reply["text"], reply
     suggestion = stored[canonical_url(sent_link)]
     assert suggestion.note == (expected_note or None)
     assert suggestion.submitted_by.user_id == user

@@ -9,6 +9,7 @@ from tests.emulators.slack_emulator.limits import (
     MAX_BLOCK_ID,
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
+    MAX_CONTEXT_TEXT,
     MAX_HEADER_TEXT,
     MAX_SECTION_FIELD_TEXT,
     MAX_SECTION_FIELDS,
@@ -79,4 +80,8 @@ def validate_blocks(blocks: Any) -> list[str]:
             elements = block.get("elements")
             if not isinstance(elements, list) or not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
                 errors.append(f"must provide 1-{MAX_CONTEXT_ELEMENTS} elements [json-pointer:{ptr}/elements]")
+            else:
+                for j, element in enumerate(elements):
+                    if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
+                        errors += _check_text_object(element, f"{ptr}/elements/{j}", max_len=MAX_CONTEXT_TEXT)
     return errors

@@ -57,6 +57,9 @@ MAX_BLOCK_ID = 255
 
 MAX_CONTEXT_ELEMENTS = 10
 
+# A context block's text element.
+MAX_CONTEXT_TEXT = 2000
+
 
 RESPONSE_URL_MAX_USES = 5
 
