@@ -28,6 +28,7 @@ from bot.model import (
 )
 from bot.posting.messages import OutgoingMessage
 from bot.scheduling.ports import SchedulingRepository
+from bot.search import SearchIndex
 
 # ---------------------------------------------------------------------------------------------- chat
 
@@ -354,6 +355,7 @@ class UnitOfWork(Protocol):
     suggestions: SuggestionRepository
     scheduling: SchedulingRepository
     results: ResultsRepository
+    search: SearchIndex
 
     async def __aenter__(self) -> Self: ...
 

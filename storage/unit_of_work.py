@@ -31,10 +31,12 @@ from bot.ports import (
     VoteRepository,
 )
 from bot.scheduling.ports import SchedulingRepository
+from bot.search import SearchIndex
 from storage.errors import storage_error
 from storage.repositories.deliveries import SqlDeliveryRepository
 from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.scheduling import SqlSchedulingRepository
+from storage.repositories.search import SqlSearchIndex
 from storage.repositories.suggestions import SqlSuggestionRepository
 from storage.repositories.votes import SqlEventLog, SqlResultsRepository, SqlVoteRepository
 
@@ -91,6 +93,7 @@ class SqlUnitOfWork:
     suggestions: SuggestionRepository
     scheduling: SchedulingRepository
     results: ResultsRepository
+    search: SearchIndex
 
     def __init__(
         self,
@@ -127,6 +130,7 @@ class SqlUnitOfWork:
         self.suggestions = SqlSuggestionRepository(session, self._dialect)
         self.scheduling = SqlSchedulingRepository(session, self._dialect)
         self.results = SqlResultsRepository(session, self._dialect)
+        self.search = SqlSearchIndex(session, self._dialect)
         return self
 
     async def __aexit__(

@@ -32,6 +32,27 @@ async def ingest_example(app: Application) -> int:
     return await store_in(app, issue)
 
 
+def chinese_issue(number: int = 12) -> Issue:
+    """A small issue in Chinese, for search: CJK titles without spaces."""
+    from bot.model import Issue, Item, Section
+
+    issue = Issue(
+        title=f"机器学习周刊 第{number}期",
+        number=number,
+        sections=[
+            Section(
+                "工具",
+                items=[
+                    Item("深度学习框架的新版本发布", "https://example.cn/framework", "性能提升了两倍。"),
+                    Item("自然语言处理入门", "https://example.cn/nlp", "从分词开始。"),
+                ],
+            )
+        ],
+    )
+    issue.renumber()
+    return issue
+
+
 @dataclass(frozen=True)
 class NewsletterGuild:
     id: int

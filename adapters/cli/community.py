@@ -202,7 +202,53 @@ def suggestions(ctx: Context, as_json: bool, newsletter: str | None) -> None:
     body(ctx)
 
 
-COMMANDS = (votes, leaderboard, suggestions)
+@click.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=click.IntRange(min=1, max=100), default=10, show_default=True)
+@click.option("--newsletter", help="Only this newsletter's issues.")
+@click.pass_obj
+def search(ctx: Context, words: tuple[str, ...], as_json: bool, limit: int, newsletter: str | None) -> None:
+    """Find items of the posted issues by words in their titles, blurbs and sections (CJK too): the most
+    relevant first, then the most voted."""
+    from bot.search import MAX_QUERY_LENGTH, query_terms
+
+    query = " ".join(words)
+    terms = query_terms(query)
+
+    @with_app
+    async def body(app: Application) -> None:
+        from rich.table import Table
+
+        if len(query) > MAX_QUERY_LENGTH:
+            raise CommandError(f"the search is longer than {MAX_QUERY_LENGTH} characters")
+        if not terms:
+            raise CommandError(f"nothing to search for in {query!r}: give words, like 'sparse attention'")
+
+        newsletter_id = ctx.newsletter(newsletter) if newsletter is not None else None
+        async with app.uow_factory() as uow:
+            hits = await uow.search.search(terms, limit=limit, newsletter=newsletter_id)
+        if as_json:
+            rows: list[dict[str, object]] = [
+                {"issue": h.issue_number, "section": h.section, "title": h.title, "url": h.url}
+                | {"votes": h.votes, "relevance": round(h.relevance, 4)}
+                for h in hits
+            ]
+            echo_json([row | named(h.newsletter_id) for row, h in zip(rows, hits, strict=True)])
+            return
+        if not hits:
+            out.print(f"No posted item holds {' '.join(terms)}.", markup=False)
+            return
+        table = Table("Issue", "Section", "Item", "Link", "Votes")
+        for h in hits:
+            label = issue_label(h.newsletter_id, h.issue_number)
+            table.add_row(label, shown(h.section or ""), shown(h.title), shown(h.url or ""), str(h.votes))
+        out.print(table)
+
+    body(ctx)
+
+
+COMMANDS = (votes, leaderboard, suggestions, search)
 
 
 def shown(text: str) -> Text:

@@ -20,6 +20,7 @@ from adapters.discord.embeds import escape
 from bot.community.suggestions import Actor, Reply, TriageCard
 from bot.community.votes import ReactionEvent
 from bot.model import Platform
+from bot.search import MAX_QUERY_LENGTH
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
@@ -290,6 +291,13 @@ class DigestCog(
     @app_commands.command(name="status", description="What was posted where (admins)")
     async def status(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "status")
+
+    @app_commands.command(name="search", description="Find items of the posted issues (only you see it)")
+    @app_commands.describe(words="Words to find in titles, blurbs and sections")
+    async def search(
+        self, interaction: discord.Interaction, words: app_commands.Range[str, 1, MAX_QUERY_LENGTH]
+    ) -> None:
+        await self._run(interaction, f"search {words}")
 
 
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

@@ -10,6 +10,7 @@ from bot.community.triage import TriageService
 from bot.community.votes import VoteService, ranked
 from bot.model import DEFAULT_NEWSLETTER, DeliveryState, issue_label
 from bot.ports import UnitOfWorkFactory
+from bot.search import MAX_QUERY_LENGTH, query_terms
 
 # Post issue N (None: the latest) of a newsletter to the channel the command came from.
 PostRequest = Callable[[Actor, int | None, str], Awaitable[Reply]]
@@ -18,11 +19,13 @@ HELP = (
     "/digest top [N] — the top items of issue N (default: the latest)\n"
     "/digest suggestions — pending suggestions (admins)\n"
     "/digest post [N] — post issue N (default: the latest) to this channel (admins)\n"
-    "/digest status — what was posted where (admins)"
+    "/digest status — what was posted where (admins)\n"
+    "/digest search words — find items of the posted issues (only you see the answer)"
 )
 NEWSLETTER_HELP = "\nWith several newsletters, name one: /digest top dlw, /digest post dlw 195."
 ADMIN_ONLY = {"suggestions", "post", "status"}
 TOP_LIMIT = 5
+SEARCH_LIMIT = 10
 
 
 class DigestCommands:
@@ -48,6 +51,8 @@ class DigestCommands:
         if not words or words[0] in {"help", "-h", "--help"}:
             return Reply(help_text)
         name, args = words[0].lower(), words[1:]
+        if name == "search":
+            return await self._search(text.split(None, 1)[1] if len(words) > 1 else "")
         if name not in {"top", *ADMIN_ONLY}:
             return Reply(f"Unknown /digest command {name!r}.\n{help_text}", ok=False)
         if name in ADMIN_ONLY and not actor.is_admin:
@@ -111,6 +116,23 @@ class DigestCommands:
             lines.append(
                 "Best per section: " + "; ".join(f"{section}: {item}" for section, item in best.items())
             )
+        return Reply("\n".join(lines))
+
+    async def _search(self, query: str) -> Reply:
+        if len(query) > MAX_QUERY_LENGTH:
+            return Reply(f"That search is longer than {MAX_QUERY_LENGTH} characters.", ok=False)
+        terms = query_terms(query)
+        if not terms:
+            return Reply("Search for words: /digest search sparse attention (or 机器学习).", ok=False)
+        async with self._uow_factory() as uow:
+            hits = await uow.search.search(terms, limit=SEARCH_LIMIT)
+        if not hits:
+            return Reply(f"No posted item holds {' '.join(terms)}.")
+        lines = [f"Items with {' '.join(terms)}:"]
+        for hit in hits:
+            votes = f" — {hit.votes} vote{'s' if hit.votes != 1 else ''}" if hit.votes else ""
+            where = f"{issue_label(hit.newsletter_id, hit.issue_number)} · {hit.section or 'Top stories'}"
+            lines.append(f"• {hit.title} ({where}){votes}" + (f"\n  {hit.url}" if hit.url else ""))
         return Reply("\n".join(lines))
 
     async def _pending_suggestions(self) -> Reply:

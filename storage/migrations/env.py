@@ -15,12 +15,18 @@ from sqlalchemy import Connection
 
 from storage.database import create_sync_engine, sync_url
 from storage.orm import Base
+from storage.repositories.search import is_search_index_table
 
 config = context.config
 target_metadata = Base.metadata
 
 if config.config_file_name is not None and "connection" not in config.attributes:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def _outside_the_search_index(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves the search index alone: migration 0009 owns it, not the ORM."""
+    return not (type_ == "table" and name is not None and is_search_index_table(name))
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
@@ -30,6 +36,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only ALTER by recreating the table
         compare_type=True,
+        include_name=_outside_the_search_index,
         transactional_ddl=True,  # SQLite too: create_sync_engine emits a real BEGIN
         literal_binds=connection is None,
     )

@@ -11,6 +11,7 @@ from bot.model import DEFAULT_NEWSLETTER, Issue, Item, Section, title_identity
 from bot.ports import IssueSummary, SavedIssue
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
 from storage.repositories.base import _canonical, _Repository
+from storage.repositories.search import SqlSearchIndex
 
 
 def _issue_from_row(row: IssueRow) -> Issue:
@@ -138,12 +139,14 @@ class SqlIssueRepository(_Repository):
         await session.flush()
 
         removed = len(old_items)
+        removed_ids = [item_row.id for item_row in old_items.values()]
         for item_row in old_items.values():  # votes go with them: ON DELETE CASCADE
             await session.delete(item_row)
         await session.flush()
         for section_row in old_sections.values():  # empty now: their items were moved or deleted
             await session.delete(section_row)
         await session.flush()
+        await SqlSearchIndex(session, self._dialect).index_issue(row.id, forget=removed_ids)
         return SavedIssue(
             number,
             created,

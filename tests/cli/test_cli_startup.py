@@ -60,7 +60,7 @@ def test_help_lists_every_command() -> None:
     content = {"parse", "ingest", "export", "issues", "show", "draft"}
     chat, community, ops = (
         {"post", "run"},
-        {"votes", "leaderboard", "suggestions"},
+        {"votes", "leaderboard", "suggestions", "search"},
         {"status", "reconcile", "db"},
     )
     assert listed == content | chat | community | ops

@@ -9,23 +9,29 @@ from sqlalchemy.engine import make_url
 
 from storage.database import create_sync_engine, current_revision, head_revision, upgrade, upgrade_sync
 from storage.orm import Base
+from storage.repositories.search import is_search_index_table
 
 
 def schema_differences(url):
     engine = create_sync_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_name": leave_out_the_search_index}
+            context = MigrationContext.configure(connection, opts=opts)
             return compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
+
+
+def leave_out_the_search_index(name, type_, parent_names):
+    return not (type_ == "table" and is_search_index_table(name))
 
 
 def table_names(url):
     engine = create_sync_engine(url)
     try:
         with engine.connect() as connection:
-            return set(inspect(connection).get_table_names())
+            return {t for t in inspect(connection).get_table_names() if not is_search_index_table(t)}
     finally:
         engine.dispose()
 
