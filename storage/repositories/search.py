@@ -17,9 +17,9 @@ from bot.search import SearchHit, document
 from storage.repositories.base import _Repository
 
 SEARCH_INDEX = "item_search"
-# PostgreSQL ranks at most this many matches of a query: a term in half of 100,000 items would
-# otherwise be ranked 50,000 times before the first hits are returned.
-MAX_RANKED = 2000
+# The most relevant matches a search reads further (issue, section, votes) and orders by votes: a term in
+# half of 100,000 items would otherwise have its votes summed 50,000 times before the first hits return.
+MAX_RANKED = 500
 
 
 def is_search_index_table(name: str) -> bool:
@@ -62,20 +62,19 @@ class SqlSearchIndex(_Repository):
         """Items of posted issues holding every term: most relevant first, then most voted, then newest."""
         if not terms:
             return []
-        params: dict[str, Any] = {"limit": limit, "newsletter": newsletter}
+        params: dict[str, Any] = {"limit": limit, "newsletter": newsletter, "ranked": MAX_RANKED}
         if self._dialect == "sqlite":
             params["query"] = " ".join(f'"{term}"' for term in terms)
             matches = (
-                f"SELECT rowid AS item_id, -bm25({SEARCH_INDEX}) AS relevance "
-                f"FROM {SEARCH_INDEX} WHERE {SEARCH_INDEX} MATCH :query"
+                f"SELECT rowid AS item_id, -rank AS relevance FROM {SEARCH_INDEX} "
+                f"WHERE {SEARCH_INDEX} MATCH :query ORDER BY rank LIMIT :ranked"
             )
         else:
             params["query"] = " & ".join(f"'{term}'" for term in terms)
-            params["ranked"] = MAX_RANKED
             matches = (
-                "SELECT item_id, ts_rank(terms, CAST(:query AS tsquery)) AS relevance FROM ("
-                f"SELECT item_id, terms FROM {SEARCH_INDEX} WHERE terms @@ CAST(:query AS tsquery) "
-                "LIMIT :ranked) AS candidates"
+                "SELECT item_id, ts_rank(terms, CAST(:query AS tsquery)) AS relevance "
+                f"FROM {SEARCH_INDEX} WHERE terms @@ CAST(:query AS tsquery) "
+                "ORDER BY relevance DESC LIMIT :ranked"
             )
         statement = text(
             "SELECT issues.newsletter_id, issues.number, sections.title, items.title, items.url, "
