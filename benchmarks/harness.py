@@ -5,8 +5,11 @@ server: :mod:`tests.emulators.processes`, shared with the tests.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,3 +45,21 @@ async def start_bot(env: dict[str, str], *options: str) -> asyncio.subprocess.Pr
         sys.executable, "-m", "adapters.cli", *options, "run", env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def throwaway_postgres_database(server_url: str) -> Iterator[str]:
+    """A new database on the PostgreSQL server of ``server_url`` for one benchmark, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url).set(drivername="postgresql")
+    admin = server.render_as_string(hide_password=False)
+    name = f"digestbot_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import io
 import os
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import throwaway_postgres_database
 from bot.community.leaderboard import issue_leaderboard
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
@@ -203,21 +203,9 @@ def main() -> None:
         print("SQLite:", flush=True)
         results["sqlite"] = asyncio.run(run(f"sqlite:///{folder}/leaderboard.db", args.votes, args.runs))
     if args.database_url and not args.sqlite_only:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        server = make_url(args.database_url).set(drivername="postgresql")
-        admin = server.render_as_string(hide_password=False)
-        name = f"digestbot_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        try:
+        with throwaway_postgres_database(args.database_url) as url:
             print("PostgreSQL:", flush=True)
-            url = server.set(database=name).render_as_string(hide_password=False)
             results["postgresql"] = asyncio.run(run(url, args.votes, args.runs))
-        finally:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     sys.exit(0 if all(worst < 0.1 for worst in results.values()) else 1)
 
 

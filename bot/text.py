@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 ELLIPSIS = "…"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL text refuses them
@@ -40,6 +41,27 @@ def truncate_at_sentence(text: str, limit: int, *, more: str = "") -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-") + ELLIPSIS + suffix
+
+
+def escape_then_cut(text: str, limit: int, escape: Callable[[str], str], *, more: str = "") -> str:
+    """``text`` escaped for a platform, in at most ``limit`` characters: cut before escaping (so no escape
+    is split), at a sentence where one ends in reach, and never silently: a cut text ends with ``more``
+    (a link to the rest, added only when the text is cut) or with an ellipsis."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    suffix = f" {more}" if more else ""
+    room = limit - len(suffix)
+    budget = room
+    while budget > 1:
+        cut = truncate_at_sentence(text, budget)
+        if not more and not cut.endswith(ELLIPSIS):
+            cut = cut[: budget - 1].rstrip() + ELLIPSIS if len(cut) >= budget else cut + ELLIPSIS
+        piece = escape(cut)
+        if len(piece) <= room:
+            return piece + suffix
+        budget -= max(1, len(piece) - room)
+    return (ELLIPSIS + suffix)[-limit:] if limit > 0 else ""
 
 
 def _is_salutation(paragraph: str) -> bool:

@@ -23,7 +23,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.posting.messages import HeaderMessage, ItemMessage, OutgoingMessage, SectionMessage
-from bot.text import ELLIPSIS, first_paragraph, truncate_at_sentence
+from bot.text import escape_then_cut, first_paragraph, truncate_at_sentence
 from bot.urls import misleading_label
 
 MAX_CONTENT = 2000
@@ -95,21 +95,8 @@ def fit(text: str, limit: int, *, more: str = "") -> str:
 
 
 def fit_escaped(text: str, limit: int, *, more: str = "") -> str:
-    """``text`` with Markdown escaped (a masked link shows its real target), cut before escaping, so no
-    escape is split, to fit ``limit`` together with ``more`` (a link to the rest), which is added only
-    when the text is cut."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    suffix = f" {more}" if more else ""
-    room = limit - len(suffix)
-    budget = room
-    while budget > 1:
-        escaped = escape(fit(text, budget))
-        if len(escaped) <= room:
-            return escaped + suffix
-        budget -= len(escaped) - room
-    return ELLIPSIS
+    """``text`` escaped for Discord, cut to ``limit``, the cut visible (``bot.text.escape_then_cut``)."""
+    return escape_then_cut(text, limit, escape, more=more)
 
 
 def thread_name(title: str, suffix: str = "") -> str:

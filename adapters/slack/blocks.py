@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from bot.community.suggestions import TriageCard
 from bot.posting.messages import HeaderMessage, ItemMessage, OutgoingMessage, SectionMessage
-from bot.text import ELLIPSIS, first_paragraph, truncate_at_sentence
+from bot.text import ELLIPSIS, escape_then_cut, first_paragraph, truncate_at_sentence
 from bot.urls import misleading_label
 
 MAX_BLOCKS = 50
@@ -37,24 +37,8 @@ def escape(text: str) -> str:
 
 
 def fit(text: str, limit: int, *, more: str = "") -> str:
-    """``text`` escaped, in at most ``limit`` characters: cut before escaping (so no ``&amp;`` is split),
-    at a sentence where one ends in reach, and never silently: a cut text ends with ``more`` (a link to
-    the rest) or with "…"."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    suffix = f" {more}" if more else ""
-    room = limit - len(suffix)
-    budget = room
-    while budget > 1:
-        cut = truncate_at_sentence(text, budget)
-        if not more and not cut.endswith(ELLIPSIS):
-            cut = cut[: budget - 1].rstrip() + ELLIPSIS if len(cut) >= budget else cut + ELLIPSIS
-        piece = escape(cut)
-        if len(piece) <= room:
-            return piece + suffix
-        budget -= max(1, len(piece) - room)
-    return (ELLIPSIS + suffix)[-limit:] if limit > 0 else ""
+    """``text`` escaped for Slack, cut to ``limit``, the cut visible (``bot.text.escape_then_cut``)."""
+    return escape_then_cut(text, limit, escape, more=more)
 
 
 def link(url: str, label: str, limit: int = MAX_SECTION_TEXT) -> str:
