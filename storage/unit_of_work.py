@@ -21,17 +21,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.ports import (
-    DeliveryRepository,
-    EventLog,
-    IssueRepository,
-    ResultsRepository,
-    SuggestionRepository,
-    UnitOfWork,
-    VoteRepository,
-)
-from bot.scheduling.ports import SchedulingRepository
-from bot.search import SearchIndex
+from bot.ports import UnitOfWork
 from storage.errors import storage_error
 from storage.repositories.deliveries import SqlDeliveryRepository
 from storage.repositories.issues import SqlIssueRepository
@@ -84,16 +74,9 @@ class TurnLock:
         self._held = False
 
 
-class SqlUnitOfWork:
-    # Typed as the ports (protocol attributes are invariant); the objects are the Sql* repositories.
-    issues: IssueRepository
-    deliveries: DeliveryRepository
-    votes: VoteRepository
-    events: EventLog
-    suggestions: SuggestionRepository
-    scheduling: SchedulingRepository
-    results: ResultsRepository
-    search: SearchIndex
+class SqlUnitOfWork(UnitOfWork):
+    # The attributes keep the ports' types (protocol attributes are invariant); the objects are the Sql*
+    # repositories.
 
     def __init__(
         self,
