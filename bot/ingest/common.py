@@ -258,7 +258,9 @@ def make_item(title: str, url: str | None, blurb: str, *, sponsored: bool = Fals
 
 
 @dataclass(slots=True)
-class _Heading:
+class Heading:
+    """A heading seen so far, with its level (1 for ``#``/``<h1>``): what a nested heading is named after."""
+
     level: int
     title: str
 
@@ -273,7 +275,7 @@ class IssueBuilder:
     """
 
     sections: list[Section] = field(default_factory=lambda: [Section(title=None)])
-    _stack: list[_Heading] = field(default_factory=list)
+    _stack: list[Heading] = field(default_factory=list)
 
     @property
     def current(self) -> Section:
@@ -293,7 +295,7 @@ class IssueBuilder:
         if self._stack:
             parent = self._stack[-1].title
             full = f"{parent} {title}" if parent[-1] in "?!:" else f"{parent}: {title}"
-        self._stack.append(_Heading(level, title))
+        self._stack.append(Heading(level, title))
         self.sections.append(Section(title=full))
 
     def item_count(self) -> int:

@@ -11,6 +11,7 @@ from bot.ingest.classify import (
     prose_paragraph,
 )
 from bot.ingest.common import (
+    Heading,
     PendingItem,
     has_word,
     is_boilerplate_link,
@@ -32,7 +33,7 @@ from bot.ingest.leads import (
     split_rest,
     strip_number,
 )
-from bot.ingest.shaper_state import Label, ShaperState
+from bot.ingest.shaper_state import ShaperState
 
 
 class ContentShaper(ShaperState):
@@ -256,7 +257,7 @@ class ContentShaper(ShaperState):
         title = LABEL.sub("", own).strip()
         self.builder.heading(level, title)
         self.labels = [lab for lab in self.labels if lab.level < level]
-        self.labels.append(Label(level, title))
+        self.labels.append(Heading(level, title))
         for sub in nested:
             self.list_items(sub, None, depth + 1)
         self.labels.pop()

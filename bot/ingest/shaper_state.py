@@ -6,18 +6,13 @@ from dataclasses import dataclass, field
 
 from bot.ingest.blocks import Block
 from bot.ingest.common import (
+    Heading,
     IssueBuilder,
     PendingItem,
     is_boilerplate_link,
 )
 from bot.ingest.report import ParseReport
 from bot.model import Item
-
-
-@dataclass(slots=True)
-class Label:
-    level: int
-    title: str
 
 
 @dataclass(slots=True)
@@ -38,7 +33,7 @@ class ShaperState:
     aside_level: int = 0
     previous_text: str = ""
     intro_heading: str | None = None  # a section before the first item, whose prose goes to the intro
-    labels: list[Label] = field(default_factory=list)
+    labels: list[Heading] = field(default_factory=list)
     prose: bool = False
     feature: bool = False  # a "… of the week" section: its first sentence with a link names the item
 
