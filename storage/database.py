@@ -13,12 +13,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -28,6 +26,12 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration's revision: a database already there is not migrated, and alembic (0.15 s of
+# imports on every start) is not loaded. tests/storage/test_migrations.py checks it against the scripts.
+HEAD_REVISION = "0009"
 # pg_advisory_xact_lock key serialising concurrent migrators (several processes starting at once).
 _MIGRATION_LOCK_KEY = 0x6469676573  # "diges"
 
@@ -203,6 +207,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
     With ``connection``, ``env.py`` migrates on it inside the caller's transaction.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -228,9 +234,19 @@ def upgrade_sync(url: str | URL, revision: str = "head") -> None:
 
     Safe to run on every start: at head it only reads the version table.
     """
-    log.info("Migrating database %s to %s", redact(url), revision)
     with _migration_connection(url) as connection:
+        if revision == "head" and _stored_revision(connection) == HEAD_REVISION:
+            return
+        from alembic import command
+
+        log.info("Migrating database %s to %s", redact(url), revision)
         command.upgrade(alembic_config(connection), revision)
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 async def upgrade(url: str | URL, revision: str = "head") -> None:

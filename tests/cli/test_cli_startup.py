@@ -81,3 +81,14 @@ def test_posting_to_the_console_loads_no_platform_no_http_client_and_no_metrics(
     loaded = {name.split(".")[0] for name in modules.split()}
     unused = {"slack_sdk", "slack_bolt", "discord", "aiohttp", "bs4", "feedparser", "prometheus_client"}
     assert sorted(loaded & unused) == []
+
+
+def test_a_second_start_on_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    example = next((ROOT / "examples").glob("*.txt"))
+    command = [sys.executable, "-c", SHOW_MODULES, "post", str(example), "--channel", "console"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120)
+    second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120)
+    assert "alembic" in first.stdout.rpartition("MODULES ")[2].split()  # a new database is migrated
+    output, _, modules = second.stdout.rpartition("MODULES ")
+    assert "already posted (26 messages), nothing sent" in output + second.stderr
+    assert "alembic" not in {name.split(".")[0] for name in modules.split()}

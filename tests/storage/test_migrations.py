@@ -7,7 +7,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from storage.database import create_sync_engine, current_revision, head_revision, upgrade, upgrade_sync
+from storage.database import (
+    HEAD_REVISION,
+    create_sync_engine,
+    current_revision,
+    head_revision,
+    upgrade,
+    upgrade_sync,
+)
 from storage.orm import Base
 from storage.repositories.search import is_search_index_table
 
@@ -45,6 +52,10 @@ async def test_upgrade_creates_the_schema_and_is_a_no_op_when_current(database_u
     await upgrade(database_url)  # every start migrates: at head nothing happens
     assert current_revision(database_url) == head_revision()
     assert table_names(database_url) == tables
+
+
+def test_the_head_revision_known_without_alembic_is_the_scripts_head():
+    assert head_revision() == HEAD_REVISION
 
 
 async def test_the_migrated_schema_matches_the_orm(database_url):
