@@ -4,13 +4,15 @@ server: :mod:`tests.emulators.processes`, shared with the tests.)"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import contextlib
 import os
-import secrets
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from tests.private_postgres import throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "deep-learning-weekly-195.txt"
@@ -47,19 +49,34 @@ async def start_bot(env: dict[str, str], *options: str) -> asyncio.subprocess.Pr
     )  # fmt: skip
 
 
-@contextlib.contextmanager
-def throwaway_postgres_database(server_url: str) -> Iterator[str]:
-    """A new database on the PostgreSQL server of ``server_url`` for one benchmark, dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
+def database_benchmark_main(
+    doc: str | None,
+    run: Callable[[str, int, int], Awaitable[float]],
+    *,
+    size: tuple[str, int],
+    bound: float,
+    file_name: str,
+) -> None:
+    """The command line of a benchmark run on SQLite and, where a server is given, PostgreSQL:
+    ``run(url, size, runs)`` returns its worst figure in seconds; the exit status says whether every
+    database kept under ``bound``. ``size`` is the option that sets how much data (``("--votes", N)``)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(size[0], type=int, default=size[1], dest="size", metavar=size[0].lstrip("-").upper())
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DIGESTBOT_TEST_POSTGRES_URL"),
+        help="a PostgreSQL server to create the benchmark database on (default: a SQLite file only)",
+    )
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
 
-    server = make_url(server_url).set(drivername="postgresql")
-    admin = server.render_as_string(hide_password=False)
-    name = f"digestbot_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        print("SQLite:", flush=True)
+        results["sqlite"] = asyncio.run(run(f"sqlite:///{folder}/{file_name}", args.size, args.runs))
+    if args.database_url and not args.sqlite_only:
+        with throwaway_database(args.database_url, prefix="digestbot_bench") as url:
+            print("PostgreSQL:", flush=True)
+            results["postgresql"] = asyncio.run(run(url, args.size, args.runs))
+    sys.exit(0 if all(worst < bound for worst in results.values()) else 1)

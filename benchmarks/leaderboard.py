@@ -15,14 +15,11 @@ few through the repository (which keeps the counts up to date) and times the lea
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
-import os
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import throwaway_postgres_database
+from benchmarks.harness import database_benchmark_main
 from bot.community.leaderboard import issue_leaderboard
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
@@ -185,28 +182,7 @@ async def run(url: str, votes: int, runs: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--votes", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DIGESTBOT_TEST_POSTGRES_URL"),
-        help="a PostgreSQL server to create the benchmark database on (default: a SQLite file only)",
-    )
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        print("SQLite:", flush=True)
-        results["sqlite"] = asyncio.run(run(f"sqlite:///{folder}/leaderboard.db", args.votes, args.runs))
-    if args.database_url and not args.sqlite_only:
-        with throwaway_postgres_database(args.database_url) as url:
-            print("PostgreSQL:", flush=True)
-            results["postgresql"] = asyncio.run(run(url, args.votes, args.runs))
-    sys.exit(0 if all(worst < 0.1 for worst in results.values()) else 1)
+    database_benchmark_main(__doc__, run, size=("--votes", 1_000_000), bound=0.1, file_name="leaderboard.db")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,10 @@ printed is p95 / 50 ms (under 1 meets it).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import math
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text
 
-from benchmarks.harness import throwaway_postgres_database
+from benchmarks.harness import database_benchmark_main
 from bot.model import Issue, Item, Section
 from bot.search import query_terms
 from storage.database import create_engine, upgrade
@@ -169,24 +165,9 @@ async def run(url: str, items: int, runs: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    database_benchmark_main(
+        __doc__, run, size=("--items", 100_000), bound=BOUND_SECONDS, file_name="search.db"
     )
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--database-url", default=os.environ.get("DIGESTBOT_TEST_POSTGRES_URL"))
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
-
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        print("SQLite:", flush=True)
-        results["sqlite"] = asyncio.run(run(f"sqlite:///{folder}/search.db", args.items, args.runs))
-    if args.database_url and not args.sqlite_only:
-        with throwaway_postgres_database(args.database_url) as url:
-            print("PostgreSQL:", flush=True)
-            results["postgresql"] = asyncio.run(run(url, args.items, args.runs))
-    sys.exit(0 if all(p95 < BOUND_SECONDS for p95 in results.values()) else 1)
 
 
 if __name__ == "__main__":

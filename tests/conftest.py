@@ -9,15 +9,14 @@ Databases: ``database_url`` runs a test on SQLite (a file in ``tmp_path``) and, 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from storage.database import create_engine, upgrade
 from storage.unit_of_work import SqlUnitOfWork, make_uow_factory
+from tests.private_postgres import throwaway_database
 
 POSTGRES_URL_VARIABLE = "DIGESTBOT_TEST_POSTGRES_URL"
 
@@ -50,18 +49,8 @@ def postgres_server_url() -> str:
 @pytest.fixture
 def postgres_database(postgres_server_url: str) -> Iterator[str]:
     """A new, empty PostgreSQL database for one test (``postgresql://`` URL); dropped afterwards."""
-    import psycopg
-
-    server = make_url(postgres_server_url).set(drivername="postgresql")
-    name = f"digestbot_test_{secrets.token_hex(6)}"
-    admin = server.render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(postgres_server_url) as url:
+        yield url
 
 
 @pytest.fixture(params=_database_params())

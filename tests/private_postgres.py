@@ -7,21 +7,47 @@ touching the shared server: ``initdb`` into a temporary directory, ``pg_ctl`` on
 
 Run as root (as in CI containers), the cluster runs as the ``postgres`` user, since PostgreSQL refuses
 to run as root.
+
+On a server already running (the one ``DIGESTBOT_TEST_POSTGRES_URL`` names), :func:`throwaway_database`
+gives a test or a benchmark a database of its own, dropped afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
 from tests.emulators.processes import free_port
+
+
+@contextlib.contextmanager
+def throwaway_database(server_url: str, *, prefix: str = "digestbot_test") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url`` (its ``postgresql://`` URL);
+    dropped afterwards, even while connections to it are open."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url).set(drivername="postgresql")
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = server.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
 
 SEARCH = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 
