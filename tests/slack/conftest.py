@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from adapters.bootstrap import Application, bootstrap
 from adapters.slack.app import SlackRuntime
@@ -19,6 +21,14 @@ from tests.emulators.slack_emulator import AppResponse, SlackEmulator, User
 from tests.examples import AppWorld
 
 ADMIN = "U0ADMIN001"
+
+# Hypothesis over a running world: the fixture is made once for all examples, and each example is a
+# round trip through the emulator.
+fuzz_a_running_world = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @dataclass
@@ -66,6 +76,20 @@ def slack_config(emu: SlackEmulator, database_url: str, channel_id: str, **slack
     }
 
 
+@contextlib.asynccontextmanager
+async def serving(app: Application, emu: SlackEmulator) -> AsyncIterator[SlackRuntime]:
+    """digestbot's Slack runtime on a free port, with the emulator's events sent to it; afterwards the
+    runtime is stopped and ``app`` closed."""
+    runtime = SlackRuntime(app)
+    await runtime.start()
+    emu.event_request_url = f"http://127.0.0.1:{runtime.port}/slack/events"
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+        await app.aclose()
+
+
 @pytest.fixture
 async def slack_world(tmp_path: Path) -> AsyncIterator[SlackWorld]:
     async with SlackEmulator(post_rate_per_second=50, post_burst=10) as emu:
@@ -73,14 +97,8 @@ async def slack_world(tmp_path: Path) -> AsyncIterator[SlackWorld]:
         emu.users[ADMIN] = User(ADMIN, "admin", "Ada Admin")
         config = parse_config(slack_config(emu, f"sqlite:///{tmp_path / 'bot.db'}", channel_id), {})
         app = await bootstrap(config)
-        runtime = SlackRuntime(app)
-        await runtime.start()
-        emu.event_request_url = f"http://127.0.0.1:{runtime.port}/slack/events"
-        try:
+        async with serving(app, emu) as runtime:
             yield SlackWorld(emu, app, runtime, channel_id)
-        finally:
-            await runtime.stop()
-            await app.aclose()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 5.0) -> None:

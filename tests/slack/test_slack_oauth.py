@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text, update
 
@@ -22,6 +22,7 @@ from adapters.bootstrap import Application, bootstrap
 from adapters.scheduling import build_scheduler, status_rows
 from adapters.slack.app import SlackRuntime
 from adapters.slack.platform import SlackPlatform
+from bot.community.reconcile import ReconcileReport
 from bot.config import parse_config
 from bot.model import Channel, Platform
 from bot.posting.poster import post_to_channels
@@ -30,7 +31,7 @@ from storage.orm.installations import slack_oauth_states
 from tests.emulators.slack_emulator import SlackEmulator
 from tests.examples import ingest_example
 from tests.fakes import FakeClock
-from tests.slack.conftest import eventually, reply_to
+from tests.slack.conftest import eventually, fuzz_a_running_world, reply_to, serving
 
 FIRST, SECOND = "T0EMULATOR", "T0SECOND"
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-client-secret-value"
@@ -130,17 +131,11 @@ async def open_workspaces(database_url: str, *, with_bot_token: bool = False) ->
             del document["channels"][0]["team"]
         config = parse_config(document, {"SLACK_CLIENT_SECRET": CLIENT_SECRET})
         app = await bootstrap(config, clock=FakeClock())
-        runtime = SlackRuntime(app)
-        await runtime.start()
-        emu.set_oauth_app(
-            CLIENT_ID, CLIENT_SECRET, redirect_uri=f"http://127.0.0.1:{runtime.port}/slack/oauth_redirect"
-        )
-        emu.event_request_url = f"http://127.0.0.1:{runtime.port}/slack/events"
-        try:
+        async with serving(app, emu) as runtime:
+            emu.set_oauth_app(
+                CLIENT_ID, CLIENT_SECRET, redirect_uri=f"http://127.0.0.1:{runtime.port}/slack/oauth_redirect"
+            )
             yield Workspaces(emu, app, runtime, channels)
-        finally:
-            await runtime.stop()
-            await app.aclose()
 
 
 @pytest.fixture
@@ -189,6 +184,22 @@ async def votes_by_workspace(
     }
 
 
+async def votes_kept_apart_and_reconciled(
+    workspaces: Workspaces, number: int, title: str
+) -> tuple[str, ReconcileReport]:
+    """:func:`react_in_both`, then: each workspace's votes are stored under its own user ids, and reading
+    the reactions back through each workspace's token agrees with what the events stored. Returns the
+    second voter and the reconcile report."""
+    alice, bo = await react_in_both(workspaces, number, title)
+    assert await votes_by_workspace(workspaces, number, title) == {
+        FIRST: [(f"{FIRST}:{alice}", "fire")],
+        SECOND: sorted([(f"{SECOND}:{alice}", "fire"), (f"{SECOND}:{bo}", "thumbsup")]),
+    }
+    report = await workspaces.app.votes.reconcile(workspaces.platform)
+    assert (report.added, report.removed, report.errors) == (0, 0, [])
+    return bo, report
+
+
 async def test_two_workspaces_installed_by_oauth_get_their_posts_and_their_votes_apart(
     workspaces: Workspaces,
 ):
@@ -208,15 +219,7 @@ async def test_two_workspaces_installed_by_oauth_get_their_posts_and_their_votes
         assert len(posted) == 26
         assert {m.user for m in posted} == {emu.teams[team].bot_user_id}  # each with its own bot token
 
-    alice, bo = await react_in_both(workspaces, number, "Lyra")
-    assert await votes_by_workspace(workspaces, number, "Lyra") == {
-        FIRST: [(f"{FIRST}:{alice}", "fire")],
-        SECOND: sorted([(f"{SECOND}:{alice}", "fire"), (f"{SECOND}:{bo}", "thumbsup")]),
-    }
-
-    # Reading the reactions back through each workspace's token agrees with what the events stored.
-    report = await app.votes.reconcile(workspaces.platform)
-    assert (report.added, report.removed, report.errors) == (0, 0, [])
+    bo, report = await votes_kept_apart_and_reconciled(workspaces, number, "Lyra")
     assert report.messages_read == 2 * 21
 
     # The leaderboard, asked from the second workspace, counts both.
@@ -383,21 +386,11 @@ async def test_a_configured_bot_token_serves_its_workspace_next_to_the_installed
         assert [r.complete for r in reports] == [True, True]
         assert {m.user for m in emu.all_messages(workspaces.channels[FIRST])} == {emu.bot_user_id}
 
-        alice, bo = await react_in_both(workspaces, number, "Lyra")
-        assert await votes_by_workspace(workspaces, number, "Lyra") == {
-            FIRST: [(f"{FIRST}:{alice}", "fire")],
-            SECOND: sorted([(f"{SECOND}:{alice}", "fire"), (f"{SECOND}:{bo}", "thumbsup")]),
-        }
-        report = await app.votes.reconcile(workspaces.platform)
-        assert (report.added, report.removed, report.errors) == (0, 0, [])
+        await votes_kept_apart_and_reconciled(workspaces, number, "Lyra")
 
 
 @given(state=st.text(max_size=300), code=st.text(max_size=100), same_cookie=st.booleans())
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_a_running_world
 async def test_any_made_up_redirect_is_refused_without_asking_slack(
     workspaces: Workspaces, state: str, code: str, same_cookie: bool
 ):

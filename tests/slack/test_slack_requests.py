@@ -19,7 +19,7 @@ from urllib.parse import quote, quote_plus, urlencode
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.slack.requests import parse_slack_body
@@ -27,7 +27,7 @@ from adapters.web import metrics
 from bot.community.suggestions import split_suggest_text, strip_mentions
 from bot.urls import canonical_url
 from tests.emulators.slack_emulator import User
-from tests.slack.conftest import SlackWorld, reply_to
+from tests.slack.conftest import SlackWorld, fuzz_a_running_world, reply_to
 
 # The ways real Slack bodies are written: `+` for spaces (Slack's own), `%20`, and fields whose `/` and `:`
 # are left as they are (the body in Slack's docs that the Java SDK tests with).
@@ -87,11 +87,7 @@ users = itertools.count(1)
 
 
 @given(path=path_text, note=slack_text, encoding=st.sampled_from(sorted(ENCODINGS)))
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_a_running_world
 async def test_suggest_with_any_text_gets_its_reply_and_stores_its_note(
     slack_world: SlackWorld, path: str, note: str, encoding: str
 ):
