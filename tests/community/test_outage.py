@@ -82,6 +82,19 @@ async def settled(service: VoteService, within: float = 10.0) -> None:
     raise AssertionError(f"{service.pending} reactions still pending")
 
 
+async def thumbs_up_while_down(
+    service: VoteService, outage: Outage, posted, voters: int, *, pause: float
+) -> None:
+    """The database goes away and what is kept spills to the spool at once; then ``voters`` people 👍
+    "Paper two", one every ``pause`` seconds."""
+    service.outage._spill_after = 0.0
+    outage.down = True
+    for n in range(voters):
+        await service.handle(event(posted, "Paper two", f"U{n}", "+1", second=n))
+        await asyncio.sleep(pause)
+    await asyncio.sleep(0.1)
+
+
 async def votes_of(service: VoteService, title: str) -> dict[str, int]:
     scores = {s.title: s for s in await service.scores(7) or []}
     return dict(scores[title].reactions)
@@ -170,13 +183,8 @@ async def test_a_full_spool_is_logged_once_and_counted_and_memory_keeps_the_rest
     outage = Outage(uow_factory)
     spool = FileSpool(tmp_path / "spool", max_bytes=400)  # room for about three reactions
     service = VoteService(outage, Clock(), WEIGHTS, spool=spool)
-    service.outage._spill_after = 0.0
-    outage.down = True
     with caplog.at_level(logging.WARNING):
-        for n in range(40):
-            await service.handle(event(posted, "Paper two", f"U{n}", "+1", second=n))
-            await asyncio.sleep(0.005)
-        await asyncio.sleep(0.1)
+        await thumbs_up_while_down(service, outage, posted, 40, pause=0.005)
         assert service.outage.spool_refusals >= 1
         assert service.pending == 40
         outage.down = False
@@ -210,13 +218,8 @@ async def test_a_spool_that_cannot_be_written_is_logged_once_and_memory_keeps_th
     outage = Outage(uow_factory)
     spool = FileSpool(tmp_path / "a-file" / "spool", max_bytes=1 << 20)
     service = VoteService(outage, Clock(), WEIGHTS, spool=spool)
-    service.outage._spill_after = 0.0
-    outage.down = True
     with caplog.at_level(logging.WARNING):
-        for n in range(10):
-            await service.handle(event(posted, "Paper two", f"U{n}", "+1", second=n))
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)
+        await thumbs_up_while_down(service, outage, posted, 10, pause=0.01)
         outage.down = False
         await settled(service)
     assert await votes_of(service, "Paper two") == {"thumbsup": 10}
