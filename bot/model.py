@@ -243,11 +243,20 @@ class SuggestionStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Supporter:
+class Person:
+    """Someone on a chat platform, and where they were: the workspace (Slack team, Discord guild) and the
+    channel."""
+
     platform: Platform
     user_id: str
     workspace_id: str | None = None
     channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Supporter(Person):
+    """Someone who suggested a link or seconded it, and when."""
+
     at: datetime | None = None
 
 

@@ -209,22 +209,16 @@ class VoteCount:
     newsletter_id: str = DEFAULT_NEWSLETTER
 
 
-@dataclass(frozen=True, slots=True)
-class VoteTotal:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoteTotal(VoteCount):
     """A :class:`VoteCount` with what a leaderboard shows of its item (all issues at once)."""
 
-    issue_number: int
-    item_key: str
     title: str
     url: str | None
     sponsored: bool
     section: str | None
     section_position: int
     position: int
-    platform: Platform
-    emoji: str
-    count: int
-    newsletter_id: str = DEFAULT_NEWSLETTER
 
 
 class VoteRepository(Protocol):

@@ -6,12 +6,19 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.community.newsletters import NewsletterDirectory, UnknownNewsletter
 from bot.community.titles import TitleFetcher
 from bot.config import SuggestionsConfig
-from bot.model import DEFAULT_NEWSLETTER, Platform, Suggestion, SuggestionStatus, Supporter, issue_label
+from bot.model import (
+    DEFAULT_NEWSLETTER,
+    Person,
+    Suggestion,
+    SuggestionStatus,
+    Supporter,
+    issue_label,
+)
 from bot.ports import Clock, StorageError, UnitOfWorkFactory
 from bot.text import storable
 from bot.urls import canonical_url, is_http_url
@@ -29,15 +36,15 @@ FOR_USAGE = "/suggest --for ID <link>"
 
 
 @dataclass(frozen=True, slots=True)
-class Actor:
+class Actor(Person):
     """Who sent a command, and from where."""
 
-    platform: Platform
-    user_id: str
-    workspace_id: str | None = None
-    channel_id: str | None = None
     is_admin: bool = False
     display_name: str | None = None
+
+    def supporter(self, at: datetime) -> Supporter:
+        """This person as the supporter of a link from ``at``."""
+        return Supporter(self.platform, self.user_id, self.workspace_id, self.channel_id, at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +170,7 @@ class SuggestionService:
                 ok=False,
             )
         url = canonical_url(link)
-        supporter = Supporter(
-            platform=actor.platform,
-            user_id=actor.user_id,
-            workspace_id=actor.workspace_id,
-            channel_id=actor.channel_id,
-            at=self._clock.now(),
-        )
+        supporter = actor.supporter(self._clock.now())
         try:
             return await self._store(actor, url, note, supporter, newsletter_id)
         except StorageError as error:  # one transaction: nothing of it was stored
