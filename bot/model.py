@@ -225,6 +225,18 @@ class Voter:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """An emoji reaction added to (``added``) or taken off a message."""
+
+    platform: Platform
+    channel_id: str
+    message_id: str
+    user_id: str
+    emoji: str
+    added: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Vote:
     issue_number: int
     item_key: str

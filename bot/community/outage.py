@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.model import Platform
+from bot.model import Platform, Reaction
 from bot.ports import Clock, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,15 +35,9 @@ STORE_BATCH = 200  # reactions stored per transaction when the backlog drains
 
 
 @dataclass(frozen=True, slots=True)
-class KeptReaction:
+class KeptReaction(Reaction):
     """What storing a reaction needs: the event, its normalised emoji and the time it counts from."""
 
-    platform: Platform
-    channel_id: str
-    message_id: str
-    user_id: str
-    emoji: str
-    added: bool
     at: datetime
     event_id: str | None = None
 

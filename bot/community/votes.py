@@ -15,7 +15,7 @@ from bot.community.outage import KeptReaction, OutageKeeper, Spool
 from bot.community.reconcile import ReconcileReport, reconcile
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
-from bot.model import DEFAULT_NEWSLETTER, Channel, Issue, Item, MessageKind, Platform, Section, Vote
+from bot.model import DEFAULT_NEWSLETTER, Channel, Issue, Item, MessageKind, Platform, Reaction, Section, Vote
 from bot.ports import (
     ChatPlatform,
     Clock,
@@ -34,15 +34,9 @@ LOCATE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
-class ReactionEvent:
+class ReactionEvent(Reaction):
     """A reaction added to or removed from a message, as an adapter received it."""
 
-    platform: Platform
-    channel_id: str
-    message_id: str
-    user_id: str
-    emoji: str
-    added: bool
     event_id: str | None = None
     by_bot: bool = False
     occurred_at: datetime | None = None  # the platform's time of the reaction, where it says (Slack)
