@@ -74,5 +74,7 @@ def first_paragraph(text: str | None, limit: int) -> str:
     if not text:
         return ""
     paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    if not paragraphs:  # only whitespace
+        return ""
     content = [p for p in paragraphs if not _is_salutation(p)] or paragraphs
     return truncate_at_sentence(" ".join(content[0].split()), limit)

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.emoji import normalise_emoji
-from bot.text import truncate_at_sentence
+from bot.text import first_paragraph, truncate_at_sentence
 from bot.urls import canonical_url, is_http_url
 
 
@@ -72,3 +72,13 @@ def test_without_a_usable_sentence_end_cut_at_a_word_with_an_ellipsis():
     assert len(cut) <= 50
     assert cut.endswith("…")
     assert "wor…" not in cut
+
+
+@pytest.mark.parametrize("blank", ["", "\n\n", "  \n \n\n\t ", "\n\n\n\n"])
+def test_an_intro_of_blank_lines_has_no_first_paragraph(blank):
+    assert first_paragraph(blank, 700) == ""
+
+
+def test_the_first_paragraph_skips_a_greeting():
+    intro = "Hey folks,\n\nThis week: GPUs. And more.\n\nBye!"
+    assert first_paragraph(intro, 700) == "This week: GPUs. And more."
