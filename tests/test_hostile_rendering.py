@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.embeds import MAX_CONTENT, MAX_EMBEDS_TOTAL, embeds_size
@@ -80,6 +80,7 @@ def test_slack_item_messages_fit_and_neither_ping_nor_spoof(title, url, blurb, s
     intro=LONG,
     sections=st.lists(TEXT, min_size=1, max_size=200),
 )
+@example(title="", subtitle=None, intro="\n\n", sections=[""])  # an intro of blank lines: was IndexError
 def test_slack_and_discord_headers_fit(title, subtitle, intro, sections):
     header = HeaderMessage(195, title, subtitle, intro, tuple(sections), 1000)
     text, blocks = render_for_slack(header)
@@ -92,6 +93,8 @@ def test_slack_and_discord_headers_fit(title, subtitle, intro, sections):
 
 @SETTINGS
 @given(title=LONG, url=URL, blurb=LONG, sponsored=st.booleans())
+# The "[" of an ANSI colour code, cut by "… [Read more](url)", once read as the start of one masked link:
+@example(title="", url="https://example.com/", blurb=(SPOOF + "\x1b[31m") * 1500, sponsored=False)
 def test_discord_item_messages_fit_and_spoof_nothing(title, url, blurb, sponsored):
     rendered = render_for_discord(item(title, url, blurb, sponsored), "abcdefghijkl")
     DiscordEmulator._validate_message(rendered.payload())

@@ -76,16 +76,16 @@ def render(message: OutgoingMessage, ref: str) -> RenderedMessage:
     return render_item(message, ref)
 
 
-_MASKED_LINK_START = re.compile(r"\[(?=[^\]]*\]\()")
 _HELD = "\x00"  # never in stored text (bot.text.storable removes it)
 
 
 def escape(text: str) -> str:
     """Text from outside (an issue, a note, a name) as Discord shows it and never formats: Markdown
-    escaped, and every masked link's ``[`` too (discord.py escapes only the first of a line, so
-    ``[a](x) [b](y)`` kept its second link; it escapes backslashes, so ``\\[a](x)`` cannot undo an
-    escape); the real address stays visible, as Discord auto-links it."""
-    held = _MASKED_LINK_START.sub(_HELD, text.replace(_HELD, ""))
+    escaped, and every ``[`` too. discord.py escapes only the first masked link of a line, so
+    ``[a](x) [b](y)`` kept its second link; and a lone ``[`` (``\\x1b[31m``) could open a link whose
+    ``](`` is digestbot's own "Read more" after it. discord.py escapes backslashes, so ``\\[a](x)``
+    cannot undo an escape. The real address stays visible, as Discord auto-links it."""
+    held = text.replace(_HELD, "").replace("[", _HELD)
     return escape_markdown(held).replace(_HELD, "\\[")
 
 
