@@ -33,6 +33,9 @@ async def start_web_server(app: Application) -> WebServer | None:
     return server
 
 
+SHUTDOWN_GRACE_SECONDS = 5.0  # how long a stop waits for background work to end by itself
+
+
 async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     # Posts count on /metrics only in the process that serves it: a one-off `digestbot post` does not
@@ -93,6 +96,10 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
+        # The scheduler watches `stop` and ends after its tick; cancelling it mid-query instead can leave a
+        # SQLite connection half-returned (a traceback in the log, or a hang in aiosqlite's close).
+        if background:
+            await asyncio.wait(background, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in [*background, *([console_task] if console_task else [])]:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
