@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ingest import parse_file
 from tests.emulators.discord_emulator import DiscordEmulator, Permissions
-from tests.fakes import store
+from tests.fakes import issue_of, store
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Application
@@ -34,23 +34,18 @@ async def ingest_example(app: Application) -> int:
 
 def chinese_issue(number: int = 12) -> Issue:
     """A small issue in Chinese, for search: CJK titles without spaces."""
-    from bot.model import Issue, Item, Section
+    from bot.model import Item
 
-    issue = Issue(
-        title=f"机器学习周刊 第{number}期",
-        number=number,
-        sections=[
-            Section(
-                "工具",
-                items=[
-                    Item("深度学习框架的新版本发布", "https://example.cn/framework", "性能提升了两倍。"),
-                    Item("自然语言处理入门", "https://example.cn/nlp", "从分词开始。"),
-                ],
-            )
-        ],
+    return issue_of(
+        f"机器学习周刊 第{number}期",
+        number,
+        sections={
+            "工具": [
+                Item("深度学习框架的新版本发布", "https://example.cn/framework", "性能提升了两倍。"),
+                Item("自然语言处理入门", "https://example.cn/nlp", "从分词开始。"),
+            ]
+        },
     )
-    issue.renumber()
-    return issue
 
 
 @dataclass(frozen=True)

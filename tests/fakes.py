@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section
 from bot.ports import PlatformError, Reaction, SavedIssue, UnitOfWorkFactory
@@ -112,32 +113,39 @@ class ProcessKilled(BaseException):
     """Stands for the process dying mid-post: not an Exception, so nothing in the core catches it."""
 
 
-def small_issue(number: int = 7) -> Issue:
+def issue_of(
+    title: str, number: int | None, *, sections: dict[str | None, list[Item]], **fields: Any
+) -> Issue:
+    """An issue of these sections (title, or None for the untitled lead, to its items, in order), renumbered
+    as a reader leaves it; ``fields`` are the rest of the issue's own (``subtitle``, ``intro``, …)."""
     issue = Issue(
-        title=f"Test Weekly #{number}",
+        title=title,
         number=number,
-        subtitle="A subtitle",
-        intro="Hello readers.",
-        sections=[
-            Section(
-                None,
-                items=[
-                    Item("Lead story", "https://example.com/lead", "The lead."),
-                    Item("Sponsor", "https://sponsor.example/x", "Buy things.", sponsored=True),
-                ],
-            ),
-            Section(
-                "Papers",
-                items=[
-                    Item("Paper one", "https://arxiv.org/abs/1", "Abstract one."),
-                    Item("Paper two", "https://arxiv.org/abs/2", "Abstract two.\n\nSecond paragraph."),
-                    Item("Paper three", None, "No link."),
-                ],
-            ),
-        ],
+        sections=[Section(section, items=items) for section, items in sections.items()],
+        **fields,
     )
     issue.renumber()
     return issue
+
+
+def small_issue(number: int = 7) -> Issue:
+    return issue_of(
+        f"Test Weekly #{number}",
+        number,
+        subtitle="A subtitle",
+        intro="Hello readers.",
+        sections={
+            None: [
+                Item("Lead story", "https://example.com/lead", "The lead."),
+                Item("Sponsor", "https://sponsor.example/x", "Buy things.", sponsored=True),
+            ],
+            "Papers": [
+                Item("Paper one", "https://arxiv.org/abs/1", "Abstract one."),
+                Item("Paper two", "https://arxiv.org/abs/2", "Abstract two.\n\nSecond paragraph."),
+                Item("Paper three", None, "No link."),
+            ],
+        },
+    )
 
 
 async def store(

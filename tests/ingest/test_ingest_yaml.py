@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import IngestError, dump_yaml, parse_bytes, parse_file
-from bot.model import Issue, Item, Section
+from bot.model import Issue, Item
+from tests.fakes import issue_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "newsletters"
@@ -37,26 +38,22 @@ def test_parse_dump_parse_gives_an_equal_issue(path: Path) -> None:
 
 
 def test_awkward_text_and_kept_keys_survive() -> None:
-    issue = Issue(
-        title="Weird: #1 — 'quotes' and \"more\"",
-        number=1,
+    issue = issue_of(
+        "Weird: #1 — 'quotes' and \"more\"",
+        1,
         subtitle="  leading spaces",
         intro="line one\n  indented line\ntrailing newline\n",
         published_on=date(2024, 1, 31),
         source="https://x.example/1?a=b#c",
-        sections=[
-            Section(
-                title=None,
-                items=[
-                    Item(title="yes", url=None, blurb="no", sponsored=True),
-                    Item(title="Same", url="https://x.example/s", blurb="tab\there"),
-                    Item(title="Same", url="https://x.example/s", blurb="emoji 🦀 and null: ~"),
-                ],
-            ),
-            Section(title="123", items=[Item(title="true", key="custom-key")]),
-        ],
+        sections={
+            None: [
+                Item(title="yes", url=None, blurb="no", sponsored=True),
+                Item(title="Same", url="https://x.example/s", blurb="tab\there"),
+                Item(title="Same", url="https://x.example/s", blurb="emoji 🦀 and null: ~"),
+            ],
+            "123": [Item(title="true", key="custom-key")],
+        },
     )
-    issue.renumber()
     assert issue.items[2].key.endswith("-2")
     text = dump_yaml(issue)
     assert text.startswith("format: digestbot/1\n")

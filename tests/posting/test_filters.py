@@ -12,40 +12,29 @@ from hypothesis import strategies as st
 
 from adapters.cli import cli
 from bot.config import parse_config
-from bot.model import Channel, ChannelFilter, DeliveryState, Issue, Item, Platform, Section
+from bot.model import Channel, ChannelFilter, DeliveryState, Issue, Item, Platform
 from bot.posting.filters import apply_filter
 from bot.posting.poster import Poster, post_to_channels
 from tests.examples import EXAMPLE
-from tests.fakes import FakeClock, FakePlatform, store
+from tests.fakes import FakeClock, FakePlatform, issue_of, store
 
 
 def issue() -> Issue:
-    made = Issue(
-        title="Weekly",
-        number=9,
-        sections=[
-            Section(
-                "Research Papers",
-                items=[
-                    Item("Transformers said to scale", "https://a.example/1", "A study of scaling."),
-                    Item("Diffusion for audio", "https://a.example/2", "Said to beat the AI baselines."),
-                ],
-            ),
-            Section(
-                "Jobs & Events",
-                items=[Item("Hiring: ML engineer", "https://b.example/1", "", sponsored=True)],
-            ),
-            Section(
-                "中文精选",
-                items=[
-                    Item("深度学习周报第一期", "https://c.example/1", "AI芯片的新进展"),
-                    Item("开源模型合集", "https://c.example/2", ""),
-                ],
-            ),
-        ],
+    return issue_of(
+        "Weekly",
+        9,
+        sections={
+            "Research Papers": [
+                Item("Transformers said to scale", "https://a.example/1", "A study of scaling."),
+                Item("Diffusion for audio", "https://a.example/2", "Said to beat the AI baselines."),
+            ],
+            "Jobs & Events": [Item("Hiring: ML engineer", "https://b.example/1", "", sponsored=True)],
+            "中文精选": [
+                Item("深度学习周报第一期", "https://c.example/1", "AI芯片的新进展"),
+                Item("开源模型合集", "https://c.example/2", ""),
+            ],
+        },
     )
-    made.renumber()
-    return made
 
 
 def titles(result: Issue) -> list[str]:
