@@ -18,6 +18,9 @@ from storage.database import create_engine, upgrade
 from storage.unit_of_work import SqlUnitOfWork, make_uow_factory
 from tests.private_postgres import throwaway_database
 
+# tests.tables asserts on behalf of the test modules: pytest shows what its asserts compared
+pytest.register_assert_rewrite("tests.tables")
+
 POSTGRES_URL_VARIABLE = "DIGESTBOT_TEST_POSTGRES_URL"
 
 # ---------------------------------------------------------------------------------------------- databases

@@ -3,10 +3,10 @@ import pytest
 from bot.emoji import normalise_emoji
 from bot.text import first_paragraph, truncate_at_sentence
 from bot.urls import canonical_url, is_http_url
+from tests.tables import table_test
 
-
-@pytest.mark.parametrize(
-    ("raw", "canonical"),
+test_canonical_url = table_test(
+    canonical_url,
     [
         ("HTTPS://Example.COM/Path/", "https://example.com/Path"),
         ("https://example.com/a?utm_source=x&b=2&fbclid=y&gclid=z", "https://example.com/a?b=2"),
@@ -16,8 +16,6 @@ from bot.urls import canonical_url, is_http_url
         ("  https://example.com/x?a=1&a=2  ", "https://example.com/x?a=1&a=2"),
     ],
 )
-def test_canonical_url(raw, canonical):
-    assert canonical_url(raw) == canonical
 
 
 @pytest.mark.parametrize(
@@ -35,8 +33,8 @@ def test_is_http_url(text, ok):
     assert is_http_url(text) is ok
 
 
-@pytest.mark.parametrize(
-    ("raw", "name"),
+test_emoji_names_are_shared_across_platforms = table_test(
+    normalise_emoji,
     [
         ("+1", "thumbsup"),
         (":thumbsup:", "thumbsup"),
@@ -51,8 +49,6 @@ def test_is_http_url(text, ok):
         ("🦀", "🦀"),
     ],
 )
-def test_emoji_names_are_shared_across_platforms(raw, name):
-    assert normalise_emoji(raw) == name
 
 
 def test_short_text_is_unchanged():

@@ -16,6 +16,7 @@ from bot.config import SuggestionsConfig
 from bot.model import Platform
 from tests.fakes import FakeClock
 from tests.local_http import served
+from tests.tables import table_test
 
 ALICE = Actor(Platform.SLACK, "U1", workspace_id="T1", channel_id="C1")
 
@@ -25,16 +26,14 @@ async def stored(uow_factory):
         return await uow.suggestions.list()
 
 
-@pytest.mark.parametrize(
-    ("note", "cleaned"),
+test_mentions_are_stripped_from_notes = table_test(
+    strip_mentions,
     [
         ("Great read @here <!channel> <!here> <!everyone> @everyone", "Great read"),
         ("thanks <@U123ABC> and <@!42> and <@&777> <!subteam^S1|@devs>", "thanks and and"),
         ("plain note about a@here.com", "plain note about a@here.com"),
     ],
 )
-def test_mentions_are_stripped_from_notes(note, cleaned):
-    assert strip_mentions(note) == cleaned
 
 
 async def test_notes_are_stored_without_mentions(uow_factory):

@@ -2,10 +2,10 @@ import pytest
 from sqlalchemy import text
 
 from storage.database import create_engine, normalise_url, redact, sync_url
+from tests.tables import table_test
 
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
+test_normalise_url_picks_the_async_driver = table_test(
+    normalise_url,
     [
         ("sqlite:///digestbot.db", "sqlite+aiosqlite:///digestbot.db"),
         ("sqlite:////var/lib/digestbot/db.sqlite", "sqlite+aiosqlite:////var/lib/digestbot/db.sqlite"),
@@ -16,8 +16,6 @@ from storage.database import create_engine, normalise_url, redact, sync_url
         ("postgresql+asyncpg://bot@db/digestbot", "postgresql+asyncpg://bot@db/digestbot"),
     ],
 )
-def test_normalise_url_picks_the_async_driver(url, expected):
-    assert normalise_url(url) == expected
 
 
 def test_sync_url_picks_the_blocking_driver():
