@@ -6,12 +6,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.emulators.slack_emulator.limits import RESPONSE_URL_MAX_USES, SlackEmulatorError
+from tests.emulators.slack_emulator.limits import RESPONSE_URL_MAX_USES, Signing, SlackEmulatorError
 from tests.emulators.slack_emulator.records import (
     AppResponse,
     CommandInvocation,
@@ -110,11 +110,9 @@ class CommandsMixin:
         user_id: str | None = None,
         channel_id: str | None = None,
         trigger_id: str | None = None,
-        signing_secret: str | None = None,
-        timestamp: int | None = None,
-        bad_signature: bool = False,
         timeout_s: float = 10.0,
         encode_form: Callable[[dict[str, str]], str] = urlencode,
+        **signing: Unpack[Signing],
     ) -> AppResponse:
         """POST a signed, form-encoded slash command as Slack does (all of Slack's fields).
 
@@ -126,13 +124,7 @@ class CommandsMixin:
         """
         inv = self._new_command(command, text, user_id, channel_id, trigger_id)
         body = encode_form(inv.fields)
-        headers = self.signed_headers(
-            body,
-            signing_secret=signing_secret,
-            timestamp=timestamp,
-            bad_signature=bad_signature,
-            content_type="application/x-www-form-urlencoded",
-        )
+        headers = self.signed_headers(body, content_type="application/x-www-form-urlencoded", **signing)
         response = await self._post_to_app(url, body, headers, timeout_s)
         if response.status == 200:
             self._record_ack_body(inv, response.body)

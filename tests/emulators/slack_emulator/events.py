@@ -6,11 +6,11 @@ import base64
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Unpack
 
 import aiohttp
 
-from tests.emulators.slack_emulator.limits import SlackEmulatorError, sign_request
+from tests.emulators.slack_emulator.limits import Signing, SlackEmulatorError, sign_request
 from tests.emulators.slack_emulator.records import AppResponse, EventDelivery
 
 
@@ -91,11 +91,9 @@ class EventsMixin:
         event_id: str | None = None,
         retry_num: int | None = None,
         retry_reason: str | None = None,
-        signing_secret: str | None = None,
-        timestamp: int | None = None,
-        bad_signature: bool = False,
         timeout_s: float = 10.0,
         team_id: str | None = None,
+        **signing: Unpack[Signing],
     ) -> AppResponse:
         """POST a signed ``event_callback`` envelope to the app's Request URL.
 
@@ -106,9 +104,7 @@ class EventsMixin:
         """
         envelope = self.event_envelope(event, event_id=event_id, team_id=team_id)
         body = json.dumps(envelope)
-        headers = self.signed_headers(
-            body, signing_secret=signing_secret, timestamp=timestamp, bad_signature=bad_signature
-        )
+        headers = self.signed_headers(body, **signing)
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"

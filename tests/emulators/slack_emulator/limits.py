@@ -8,7 +8,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 # Slack's published tiers, per minute (Tier 1 = 1+, Tier 2 = 20+, Tier 3 = 50+, Tier 4 = 100+).
 _TIER2, _TIER3, _TIER4 = 20.0, 50.0, 100.0
@@ -168,6 +168,16 @@ def _decode_cursor(cursor: str) -> str:
 def _ts_key(ts: str) -> tuple[int, int]:
     sec, _, frac = ts.partition(".")
     return int(sec), int(frac or 0)
+
+
+class Signing(TypedDict, total=False):
+    """How a request to the app is signed (``signed_headers``): with ``signing_secret`` (the emulator's by
+    default), at ``timestamp`` (now by default; ``time.time() - 301`` for a stale request), or, with
+    ``bad_signature``, with a wrong secret."""
+
+    signing_secret: str | None
+    timestamp: int | None
+    bad_signature: bool
 
 
 def sign_request(signing_secret: str, timestamp: str | int, body: str | bytes) -> str:
