@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import aiohttp
 from aiohttp import web
 
+from tests.emulators.slack_emulator import records
 from tests.emulators.slack_emulator.api_methods import ApiMethodsMixin
 from tests.emulators.slack_emulator.commands import CommandsMixin
 from tests.emulators.slack_emulator.events import EventsMixin
@@ -24,17 +25,6 @@ from tests.emulators.slack_emulator.limits import (
     _TokenBucket,
 )
 from tests.emulators.slack_emulator.reactions import ReactionsMixin
-from tests.emulators.slack_emulator.records import (
-    Channel,
-    CommandInvocation,
-    Ephemeral,
-    EventDelivery,
-    SocketAck,
-    StoredMessage,
-    UploadedFile,
-    User,
-    _SocketConnection,
-)
 from tests.emulators.slack_emulator.socket_mode import SocketModeMixin
 from tests.emulators.slack_emulator.state import StateMixin
 from tests.emulators.slack_emulator.teams import TeamsMixin
@@ -120,14 +110,16 @@ class SlackEmulator(
         self._ids = itertools.count(1)
         self._last_ts = (0, 0)
 
-        self.channels: dict[str, Channel] = {}
-        self.users: dict[str, User] = {bot_user_id: User(bot_user_id, bot_name, bot_name, is_bot=True)}
-        self._messages: dict[str, list[StoredMessage]] = {}
-        self._by_ts: dict[tuple[str, str], StoredMessage] = {}
-        self.ephemerals: list[Ephemeral] = []
-        self.files: dict[str, UploadedFile] = {}
-        self.commands: dict[str, CommandInvocation] = {}
-        self._commands_by_response_id: dict[str, CommandInvocation] = {}
+        self.channels: dict[str, records.Channel] = {}
+        self.users: dict[str, records.User] = {
+            bot_user_id: records.User(bot_user_id, bot_name, bot_name, is_bot=True)
+        }
+        self._messages: dict[str, list[records.StoredMessage]] = {}
+        self._by_ts: dict[tuple[str, str], records.StoredMessage] = {}
+        self.ephemerals: list[records.Ephemeral] = []
+        self.files: dict[str, records.UploadedFile] = {}
+        self.commands: dict[str, records.CommandInvocation] = {}
+        self._commands_by_response_id: dict[str, records.CommandInvocation] = {}
 
         # Rate limiting & counters
         self._post_buckets: dict[str, _TokenBucket] = {}
@@ -147,14 +139,14 @@ class SlackEmulator(
 
         # Events & Socket Mode
         self.event_request_url: str | None = None
-        self.deliveries: list[EventDelivery] = []
+        self.deliveries: list[records.EventDelivery] = []
         self._socket_tickets: set[str] = set()
-        self._socket_conns: list[_SocketConnection] = []
+        self._socket_conns: list[records._SocketConnection] = []
         self._socket_changed = asyncio.Condition()
-        self.socket_acks: list[SocketAck] = []
+        self.socket_acks: list[records.SocketAck] = []
         self.socket_connection_count = 0
-        self._pending_acks: dict[str, tuple[asyncio.Future[SocketAck], float, str]] = {}
-        self._socket_commands: dict[str, CommandInvocation] = {}
+        self._pending_acks: dict[str, tuple[asyncio.Future[records.SocketAck], float, str]] = {}
+        self._socket_commands: dict[str, records.CommandInvocation] = {}
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
