@@ -16,10 +16,10 @@ def sample_issue(number: int = 195) -> Issue:
     return issue_of(
         f"Deep Learning Weekly #{number}",
         number,
+        source="examples/deep-learning-weekly-195.txt",
+        published_on=date(2026, 11, 20),
         subtitle="This week in deep learning",
         intro="Hello readers,\nhere is the news.",
-        published_on=date(2026, 11, 20),
-        source="examples/deep-learning-weekly-195.txt",
         sections={
             "Industry": [
                 Item("A new model", "https://Example.com/model/?utm_source=x", "It is big."),
