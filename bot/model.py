@@ -225,8 +225,9 @@ class Voter:
 
 
 @dataclass(frozen=True, slots=True)
-class Reaction:
-    """An emoji reaction added to (``added``) or taken off a message."""
+class ReactionChange:
+    """One user's emoji reaction added to (``added``) or taken off a message. (What a message's reactions
+    are now, per emoji, is ``bot.ports.Reaction``.)"""
 
     platform: Platform
     channel_id: str

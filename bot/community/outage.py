@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.model import Platform, Reaction
+from bot.model import Platform, ReactionChange
 from bot.ports import Clock, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ STORE_BATCH = 200  # reactions stored per transaction when the backlog drains
 
 
 @dataclass(frozen=True, slots=True)
-class KeptReaction(Reaction):
+class KeptReaction(ReactionChange):
     """What storing a reaction needs: the event, its normalised emoji and the time it counts from."""
 
     at: datetime

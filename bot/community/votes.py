@@ -15,7 +15,17 @@ from bot.community.outage import KeptReaction, OutageKeeper, Spool
 from bot.community.reconcile import ReconcileReport, reconcile
 from bot.config import VotesConfig
 from bot.emoji import normalise_emoji
-from bot.model import DEFAULT_NEWSLETTER, Channel, Issue, Item, MessageKind, Platform, Reaction, Section, Vote
+from bot.model import (
+    DEFAULT_NEWSLETTER,
+    Channel,
+    Issue,
+    Item,
+    MessageKind,
+    Platform,
+    ReactionChange,
+    Section,
+    Vote,
+)
 from bot.ports import (
     ChatPlatform,
     Clock,
@@ -34,7 +44,7 @@ LOCATE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
-class ReactionEvent(Reaction):
+class ReactionEvent(ReactionChange):
     """A reaction added to or removed from a message, as an adapter received it."""
 
     event_id: str | None = None
