@@ -306,35 +306,26 @@ class SuggestionRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ResultsSlot:
+    """Where one weekly-results message goes: one channel, ahead of one issue of one newsletter."""
+
+    platform: Platform
+    channel_id: str
+    issue_number: int
+    newsletter: str = DEFAULT_NEWSLETTER
+
+
 class ResultsRepository(Protocol):
     """The weekly-results message of each channel and issue, sent at most once."""
 
-    async def claim(
-        self,
-        platform: Platform,
-        channel_id: str,
-        issue_number: int,
-        results_of: int,
-        *,
-        now: datetime,
-        newsletter: str = DEFAULT_NEWSLETTER,
-    ) -> bool:
-        """True for the first claim of (channel, issue); False when it was claimed (sent) before."""
+    async def claim(self, slot: ResultsSlot, results_of: int, *, now: datetime) -> bool:
+        """True for the first claim of ``slot``; False when it was claimed (sent) before."""
         ...
 
-    async def record(
-        self,
-        platform: Platform,
-        channel_id: str,
-        issue_number: int,
-        message_id: str,
-        *,
-        newsletter: str = DEFAULT_NEWSLETTER,
-    ) -> None: ...
+    async def record(self, slot: ResultsSlot, message_id: str) -> None: ...
 
-    async def release(
-        self, platform: Platform, channel_id: str, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
-    ) -> None:
+    async def release(self, slot: ResultsSlot) -> None:
         """Forget a claim whose message could not be sent, so that a later post tries again."""
         ...
 

@@ -20,7 +20,7 @@ from bot.community.leaderboard import IssueLeaderboard, issue_leaderboard, platf
 from bot.community.votes import ItemScore
 from bot.config import VotesConfig
 from bot.model import DEFAULT_NEWSLETTER, Channel, DeliveryState, Platform, PostedMessage, issue_label
-from bot.ports import Clock, PlatformError, UnitOfWorkFactory
+from bot.ports import Clock, PlatformError, ResultsSlot, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +111,9 @@ async def post_weekly_results(
     best = top_items(board, top) if board is not None else []
     if not best:
         return ResultsReport(channel, ResultsOutcome.NO_VOTES, results_of)
+    slot = ResultsSlot(channel.platform, channel.id, before_issue, newsletter)
     async with uow_factory() as uow:
-        claimed = await uow.results.claim(
-            channel.platform, channel.id, before_issue, results_of, now=clock.now(), newsletter=newsletter
-        )
+        claimed = await uow.results.claim(slot, results_of, now=clock.now())
         await uow.commit()
     if not claimed:
         return ResultsReport(channel, ResultsOutcome.ALREADY_POSTED, results_of)
@@ -132,12 +131,10 @@ async def post_weekly_results(
     except (PlatformError, OSError, ValueError) as error:
         log.warning("weekly results for %s before #%s: %s", channel.name, before_issue, error)
         async with uow_factory() as uow:
-            await uow.results.release(channel.platform, channel.id, before_issue, newsletter=newsletter)
+            await uow.results.release(slot)
             await uow.commit()
         return ResultsReport(channel, ResultsOutcome.FAILED, results_of, error=str(error))
     async with uow_factory() as uow:
-        await uow.results.record(
-            channel.platform, channel.id, before_issue, posted.message_id, newsletter=newsletter
-        )
+        await uow.results.record(slot, posted.message_id)
         await uow.commit()
     return ResultsReport(channel, ResultsOutcome.POSTED, results_of, posted.message_id)

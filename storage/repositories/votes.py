@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, Select, TextClause, and_, bindparam, delete, or_, select, text, update
 
 from bot.model import DEFAULT_NEWSLETTER, Platform, Vote
-from bot.ports import VoteCount, VoteTotal
+from bot.ports import ResultsSlot, VoteCount, VoteTotal
 from storage.orm.base import UtcDateTime
 from storage.orm.issues import IssueRow, ItemRow, SectionRow
 from storage.orm.votes import ProcessedEventRow, ResultsPostRow, VoteCountRow, VoteRow
@@ -267,53 +267,30 @@ class SqlEventLog(_Repository):
 class SqlResultsRepository(_Repository):
     """One weekly-results message per channel and issue (see ``ResultsPostRow``)."""
 
-    def _key(self, platform: Platform, channel_id: str, issue_number: int, newsletter: str) -> Any:
+    def _key(self, slot: ResultsSlot) -> Any:
         return and_(
-            ResultsPostRow.platform == platform.value,
-            ResultsPostRow.channel_id == channel_id,
-            ResultsPostRow.newsletter_id == newsletter,
-            ResultsPostRow.issue_number == issue_number,
+            ResultsPostRow.platform == slot.platform.value,
+            ResultsPostRow.channel_id == slot.channel_id,
+            ResultsPostRow.newsletter_id == slot.newsletter,
+            ResultsPostRow.issue_number == slot.issue_number,
         )
 
-    async def claim(
-        self,
-        platform: Platform,
-        channel_id: str,
-        issue_number: int,
-        results_of: int,
-        *,
-        now: datetime,
-        newsletter: str = DEFAULT_NEWSLETTER,
-    ) -> bool:
+    async def claim(self, slot: ResultsSlot, results_of: int, *, now: datetime) -> bool:
         return await self._insert_new(
             ResultsPostRow,
             ["platform", "channel_id", "newsletter_id", "issue_number"],
-            platform=platform.value,
-            channel_id=channel_id,
-            newsletter_id=newsletter,
-            issue_number=issue_number,
+            platform=slot.platform.value,
+            channel_id=slot.channel_id,
+            newsletter_id=slot.newsletter,
+            issue_number=slot.issue_number,
             results_of=results_of,
             claimed_at=now,
         )
 
-    async def record(
-        self,
-        platform: Platform,
-        channel_id: str,
-        issue_number: int,
-        message_id: str,
-        *,
-        newsletter: str = DEFAULT_NEWSLETTER,
-    ) -> None:
+    async def record(self, slot: ResultsSlot, message_id: str) -> None:
         await self._session.execute(
-            update(ResultsPostRow)
-            .where(self._key(platform, channel_id, issue_number, newsletter))
-            .values(message_id=message_id)
+            update(ResultsPostRow).where(self._key(slot)).values(message_id=message_id)
         )
 
-    async def release(
-        self, platform: Platform, channel_id: str, issue_number: int, *, newsletter: str = DEFAULT_NEWSLETTER
-    ) -> None:
-        await self._session.execute(
-            delete(ResultsPostRow).where(self._key(platform, channel_id, issue_number, newsletter))
-        )
+    async def release(self, slot: ResultsSlot) -> None:
+        await self._session.execute(delete(ResultsPostRow).where(self._key(slot)))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from bot.model import DEFAULT_NEWSLETTER, Channel, DeliveryState, Issue, Item, Platform, Section
+from bot.ports import ResultsSlot
 from bot.posting.plan import plan_post
 from bot.posting.poster import Poster
 from storage.database import create_engine, create_sync_engine, upgrade
@@ -118,7 +119,7 @@ async def test_an_upgraded_database_keeps_everything_as_the_default_newsletter(d
             [run] = await uow.scheduling.runs()
             assert (run.issue_number, run.newsletter_id) == (7, DEFAULT_NEWSLETTER)
             # The results of #7 went out before the upgrade: they are not sent again.
-            assert not await uow.results.claim(Platform.SLACK, CHANNEL.id, 7, 6, now=BEFORE)
+            assert not await uow.results.claim(ResultsSlot(Platform.SLACK, CHANNEL.id, 7), 6, now=BEFORE)
             # The old replica's lease on #7 still holds #7 until it runs out.
             early = BEFORE - timedelta(minutes=1)
             claim = await uow.scheduling.claim_delivery(7, CHANNEL, "new", now=early, lease_until=BEFORE)
