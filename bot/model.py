@@ -256,6 +256,17 @@ class SuggestionStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """An admin's verdict on a suggestion: approved or rejected, by whom ("platform:user"), when, and
+    (when given) the section of the draft it goes under."""
+
+    status: SuggestionStatus
+    by: str
+    at: datetime
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     """Someone on a chat platform, and where they were: the workspace (Slack team, Discord guild) and the
     channel."""

@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from bot.model import (
     DEFAULT_NEWSLETTER,
     Channel,
+    Decision,
     Delivery,
     DeliveryState,
     DeliveryStep,
@@ -279,17 +280,9 @@ class SuggestionRepository(Protocol):
         self, suggestion_id: int, status: SuggestionStatus, *, featured_in: int | None = None
     ) -> None: ...
 
-    async def decide(
-        self,
-        suggestion_id: int,
-        status: SuggestionStatus,
-        *,
-        by: str,
-        at: datetime,
-        section: str | None = None,
-    ) -> bool:
+    async def decide(self, suggestion_id: int, decision: Decision) -> bool:
         """Approve or reject a pending (or re-decide an approved/rejected) suggestion; False when it is
-        featured already or unknown. ``section`` (when given) is where the draft puts it."""
+        featured already or unknown."""
         ...
 
     async def set_title(self, suggestion_id: int, title: str) -> None: ...

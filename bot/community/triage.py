@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.community.suggestions import Actor, Reply, TriageCard
 from bot.model import (
     DEFAULT_NEWSLETTER,
+    Decision,
     Issue,
     Platform,
     Suggestion,
@@ -106,14 +107,9 @@ class TriageService:
         if not actor.is_admin:
             return Reply(REFUSED, ok=False)
         status = SuggestionStatus.APPROVED if approve else SuggestionStatus.REJECTED
+        decision = Decision(status, f"{actor.platform.value}:{actor.user_id}", self._clock.now(), section)
         async with self._uow_factory() as uow:
-            decided = await uow.suggestions.decide(
-                suggestion_id,
-                status,
-                by=f"{actor.platform.value}:{actor.user_id}",
-                at=self._clock.now(),
-                section=section,
-            )
+            decided = await uow.suggestions.decide(suggestion_id, decision)
             suggestion = await uow.suggestions.get(suggestion_id)
             await uow.commit()
         if suggestion is None:

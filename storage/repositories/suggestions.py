@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from bot.model import DEFAULT_NEWSLETTER, Platform, Suggestion, SuggestionStatus, Supporter
+from bot.model import DEFAULT_NEWSLETTER, Decision, Platform, Suggestion, SuggestionStatus, Supporter
 from bot.urls import canonical_url
 from storage.orm.suggestions import SuggestionRow, SuggestionSupporterRow
 from storage.repositories.base import _canonical, _insert, _now, _Repository, _rowcount
@@ -164,19 +164,14 @@ class SqlSuggestionRepository(_Repository):
         if _rowcount(result) == 0:
             raise LookupError(f"no suggestion {suggestion_id}")
 
-    async def decide(
-        self,
-        suggestion_id: int,
-        status: SuggestionStatus,
-        *,
-        by: str,
-        at: datetime,
-        section: str | None = None,
-    ) -> bool:
-        """Approve or reject unless it was featured already; False for a featured or unknown suggestion."""
-        values: dict[str, Any] = {"status": status.value, "decided_by": by, "decided_at": at}
-        if section is not None:
-            values["section"] = section or None
+    async def decide(self, suggestion_id: int, decision: Decision) -> bool:
+        values: dict[str, Any] = {
+            "status": decision.status.value,
+            "decided_by": decision.by,
+            "decided_at": decision.at,
+        }
+        if decision.section is not None:
+            values["section"] = decision.section or None
         result = await self._session.execute(
             update(SuggestionRow)
             .where(SuggestionRow.id == suggestion_id, SuggestionRow.status != SuggestionStatus.FEATURED.value)
