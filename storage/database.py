@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +136,22 @@ def _set_sqlite_pragmas(dbapi_connection: Any, *, foreign_keys: bool) -> None:
         cursor.close()
 
 
+class _RollingBackConnection(sqlite3.Connection):
+    """A SQLite connection that ends its transaction before it closes.
+
+    ``close()`` on a connection that still has a statement alive (a cursor some cancelled task holds)
+    does not close it: SQLite keeps it as a zombie, with its transaction and the database's write lock,
+    until the last statement goes. A task cancelled mid-query leaves such a cursor behind, and every
+    later writer then fails with "database is locked". Rolling back first releases the lock at once.
+    """
+
+    def close(self) -> None:
+        with suppress(sqlite3.Error):  # closed already, or the disk went away: close anyway
+            if self.in_transaction:
+                self.rollback()
+        super().close()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` (normalised with :func:`normalise_url`).
 
@@ -143,11 +160,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     for another instead of failing at once) and ``synchronous=NORMAL``; the database file's directory is
     created when missing. Transactions start with ``BEGIN IMMEDIATE``: a unit of work reads, then writes,
     and a lazily begun transaction that another connection wrote past cannot upgrade to a writer (SQLite
-    answers "database is locked" at once, without waiting out the busy timeout).
+    answers "database is locked" at once, without waiting out the busy timeout). A connection rolls back
+    before it closes (see ``_RollingBackConnection``).
     """
     async_url = make_url(normalise_url(url))
     if async_url.get_backend_name() == "sqlite":
         _ensure_sqlite_directory(async_url)
+        kwargs["connect_args"] = {"factory": _RollingBackConnection, **kwargs.get("connect_args", {})}
         engine = create_async_engine(async_url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
