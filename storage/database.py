@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 # The newest migration's revision: a database already there is not migrated, and alembic (0.15 s of
 # imports on every start) is not loaded. tests/storage/test_migrations.py checks it against the scripts.
 HEAD_REVISION = "0009"
+# An execution option: this connection only reads, so on SQLite its transactions need no write lock.
+_READ_ONLY = "digestbot_read_only"
 # pg_advisory_xact_lock key serialising concurrent migrators (several processes starting at once).
 _MIGRATION_LOCK_KEY = 0x6469676573  # "diges"
 
@@ -176,7 +178,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not connection.get_execution_options().get(_READ_ONLY):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -189,6 +192,8 @@ async def ping(engine: AsyncEngine, *, within: float = 2.0) -> bool:
     """Whether the database answers ``SELECT 1`` within ``within`` seconds (for ``/healthz``)."""
     try:
         async with asyncio.timeout(within), engine.connect() as connection:
+            # On SQLite, no BEGIN IMMEDIATE: a probe must not wait for (or hold up) the writer.
+            await connection.execution_options(**{_READ_ONLY: True})
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure to answer is the answer
         return False

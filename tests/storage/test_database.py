@@ -1,7 +1,10 @@
+import sqlite3
+
 import pytest
 from sqlalchemy import text
 
-from storage.database import create_engine, normalise_url, redact, sync_url
+from storage.database import create_engine, normalise_url, ping, redact, sync_url, upgrade
+from storage.unit_of_work import make_uow_factory
 from tests.tables import table_test
 
 test_normalise_url_picks_the_async_driver = table_test(
@@ -58,3 +61,23 @@ async def test_deleting_an_item_deletes_its_votes(uow_factory):
         await uow.votes.add(Vote(195, issue.items[0].key, Platform.SLACK, "U1", "+1"), now=NOW)
         await uow.session.execute(text("DELETE FROM issues"))
         assert (await uow.session.execute(text("SELECT count(*) FROM votes"))).scalar() == 0
+
+
+async def test_health_ping_answers_while_a_writer_holds_the_sqlite_write_lock(tmp_path):
+    # /healthz pings once a second: it must not say "database unreachable" (nor keep the supervisor
+    # waiting out the busy timeout) because a long ingest or another replica is writing.
+    path = tmp_path / "digestbot.db"
+    await upgrade(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert await ping(engine, within=1.0)
+        other.execute("ROLLBACK")
+        async with make_uow_factory(engine)() as uow:  # a unit of work still writes alone
+            await uow.session.execute(text("SELECT 1"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+        await engine.dispose()
