@@ -264,27 +264,26 @@ class SqlEventLog(_Repository):
 # ---------------------------------------------------------------------------------------------- results
 
 
+def _slot_columns(slot: ResultsSlot) -> dict[str, Any]:
+    """The columns of ``results_posts`` that identify a slot (its unique key), with their values."""
+    return {
+        "platform": slot.platform.value,
+        "channel_id": slot.channel_id,
+        "newsletter_id": slot.newsletter,
+        "issue_number": slot.issue_number,
+    }
+
+
 class SqlResultsRepository(_Repository):
     """One weekly-results message per channel and issue (see ``ResultsPostRow``)."""
 
     def _key(self, slot: ResultsSlot) -> Any:
-        return and_(
-            ResultsPostRow.platform == slot.platform.value,
-            ResultsPostRow.channel_id == slot.channel_id,
-            ResultsPostRow.newsletter_id == slot.newsletter,
-            ResultsPostRow.issue_number == slot.issue_number,
-        )
+        return and_(*(getattr(ResultsPostRow, name) == value for name, value in _slot_columns(slot).items()))
 
     async def claim(self, slot: ResultsSlot, results_of: int, *, now: datetime) -> bool:
+        columns = _slot_columns(slot)
         return await self._insert_new(
-            ResultsPostRow,
-            ["platform", "channel_id", "newsletter_id", "issue_number"],
-            platform=slot.platform.value,
-            channel_id=slot.channel_id,
-            newsletter_id=slot.newsletter,
-            issue_number=slot.issue_number,
-            results_of=results_of,
-            claimed_at=now,
+            ResultsPostRow, list(columns), **columns, results_of=results_of, claimed_at=now
         )
 
     async def record(self, slot: ResultsSlot, message_id: str) -> None:

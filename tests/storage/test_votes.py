@@ -1,6 +1,10 @@
 import asyncio
 
-from bot.model import Platform, Vote
+from sqlalchemy import select
+
+from bot.model import DEFAULT_NEWSLETTER, Platform, Vote
+from bot.ports import ResultsSlot
+from storage.orm.votes import ResultsPostRow
 from tests.storage.samples import NOW
 
 
@@ -49,3 +53,19 @@ async def test_concurrent_duplicate_votes_store_one_row(uow_factory, issue):
     assert sorted(results) == [False, False, True]
     async with uow_factory() as uow:
         assert await uow.votes.for_issue(195) == [vote]
+
+
+async def test_a_results_slot_is_claimed_once_released_for_a_retry_and_recorded_alone(uow_factory):
+    slot = ResultsSlot(Platform.SLACK, "C0123", 196)
+    other_newsletter = ResultsSlot(Platform.SLACK, "C0123", 196, newsletter="dlw")
+    async with uow_factory() as uow:
+        assert await uow.results.claim(slot, 195, now=NOW)
+        assert not await uow.results.claim(slot, 195, now=NOW)
+        assert await uow.results.claim(other_newsletter, 195, now=NOW)
+        await uow.results.release(slot)  # its message could not be sent
+        assert await uow.results.claim(slot, 195, now=NOW)  # so a later post tries again
+        await uow.results.record(slot, "1700000000.000100")
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = await uow.session.execute(select(ResultsPostRow.newsletter_id, ResultsPostRow.message_id))
+        assert dict(rows.all()) == {DEFAULT_NEWSLETTER: "1700000000.000100", "dlw": None}
