@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section
+from bot.model import Channel, Issue, Item, Platform, PostedMessage, Section, Suggestion, Supporter
 from bot.ports import PlatformError, Reaction, SavedIssue, UnitOfWorkFactory
 from bot.posting.messages import OutgoingMessage
 from bot.posting.poster import Poster
@@ -126,6 +126,14 @@ def issue_of(
     )
     issue.renumber()
     return issue
+
+
+def suggestion_of(url: str, user_id: str = "U1") -> Suggestion:
+    """A Slack user's suggestion of ``url``, with no note, made at the fake clock's time."""
+    at = FakeClock().now()
+    return Suggestion(
+        url=url, note=None, submitted_by=Supporter(Platform.SLACK, user_id, at=at), created_at=at
+    )
 
 
 def small_issue(number: int = 7) -> Issue:

@@ -15,15 +15,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.model import Platform, Suggestion, Supporter
-from tests.fakes import FakeClock
+from tests.fakes import suggestion_of
 
 CANCELLED_UNITS = 300
-
-
-def suggestion(number: int) -> Suggestion:
-    who = Supporter(Platform.SLACK, f"U{number}", None, None, FakeClock().now())
-    return Suggestion(url=f"https://example.org/{number}", note=None, submitted_by=who)
 
 
 def another_connection_can_write(database_url: str) -> bool:
@@ -45,7 +39,7 @@ async def test_units_of_work_cancelled_mid_query_store_all_or_nothing_and_releas
 ):
     async def suggest(number: int) -> None:
         async with uow_factory() as uow:
-            await uow.suggestions.add(suggestion(number))
+            await uow.suggestions.add(suggestion_of(f"https://example.org/{number}", f"U{number}"))
             await uow.commit()
 
     chance = random.Random(195)

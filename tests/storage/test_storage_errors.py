@@ -7,24 +7,18 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.model import Platform, Suggestion, Supporter
 from bot.ports import StorageConflict, StorageUnavailable
 from storage.database import create_engine, ping, upgrade
 from storage.orm.suggestions import SuggestionRow
 from storage.unit_of_work import make_uow_factory
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, suggestion_of
 from tests.private_postgres import PrivatePostgres
-
-
-def suggestion(url: str) -> Suggestion:
-    who = Supporter(Platform.SLACK, "U1", None, None, FakeClock().now())
-    return Suggestion(url=url, note=None, submitted_by=who, created_at=FakeClock().now())
 
 
 async def add(factory, *urls: str, meanwhile: Callable[[], None] | None = None) -> None:
     async with factory() as uow:
         for url in urls:
-            await uow.suggestions.add(suggestion(url))
+            await uow.suggestions.add(suggestion_of(url))
             if meanwhile is not None:
                 meanwhile()
                 meanwhile = None
@@ -56,7 +50,7 @@ async def test_a_stopped_database_is_unavailable_and_work_resumes_when_it_is_bac
             cluster.start()
             async with factory() as uow:  # the pool recovers by itself
                 assert await uow.suggestions.list() == []  # nothing of the cut transaction was stored
-                await uow.suggestions.add(suggestion("https://example.com/b"))
+                await uow.suggestions.add(suggestion_of("https://example.com/b"))
                 await uow.commit()
             assert await ping(engine)
         finally:
