@@ -96,8 +96,8 @@ async def run_bot(app: Application, *, stop: asyncio.Event | None = None) -> Non
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
-        # The scheduler watches `stop` and ends after its tick; cancelling it mid-query instead can leave a
-        # SQLite connection half-returned (a traceback in the log, or a hang in aiosqlite's close).
+        # The scheduler watches `stop` and ends after its tick; cancelling it mid-query instead cuts the tick
+        # short and, on SQLite, can log the pool's reset of the half-returned connection as a traceback.
         if background:
             await asyncio.wait(background, timeout=SHUTDOWN_GRACE_SECONDS)
         for task in [*background, *([console_task] if console_task else [])]:
